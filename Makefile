@@ -1,0 +1,74 @@
+# marginalia: `make run` runs the workflow on the embedded corpus, `make test` runs the tests.
+# Both create .venv (Python >= 3.12) on first use and install the pinned requirements.
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+CORES   ?= 4
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format evaluate validate-model benchmark browser clean help
+
+help:
+	@echo "make run       run the workflow on config/config.yaml (snakemake --cores $(CORES))"
+	@echo "make test      run the whole test suite"
+	@echo "make evaluate  score extraction against the development gold (needs ../shared/eval)"
+	@echo "make lint      ruff, snakefmt --check, snakemake --lint"
+
+# Find a Python >= 3.12: python3.12 on PATH, then newer ones, then pyenv's installed versions.
+# (A pyenv shim on PATH may exist but fail unless selected, so every candidate is run, not
+# just looked up.)
+$(PY):
+	@set -e; py=""; \
+	root=$$(pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}"); \
+	for c in python3.12 python3.13 python3.14 python3 \
+	         $$root/versions/3.12*/bin/python3.12 $$root/versions/3.1[3-9]*/bin/python3; do \
+	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
+	    py="$$c"; break; fi; \
+	done; \
+	if [ -z "$$py" ]; then \
+	  echo "error: marginalia needs Python >= 3.12. Tried python3.12, python3.13, python3.14," >&2; \
+	  echo "       python3 and $$root/versions/3.12*/bin/python3.12; none of them ran." >&2; \
+	  echo "       Install Python 3.12 (e.g. 'pyenv install 3.12') and run make again." >&2; \
+	  exit 1; fi; \
+	echo "creating $(VENV) with $$py ($$($$py --version))"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): $(PY) requirements.lock pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/snakemake --cores $(CORES)
+
+# Headless Chromium for the report test: Debian's package, installed when missing and we are root.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: chromium not found; the browser test will be skipped"; fi; \
+	fi
+
+test: $(STAMP) browser
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests workflow/scripts benchmarks
+	$(VENV)/bin/snakefmt --check Snakefile workflow/rules
+	$(VENV)/bin/snakemake --lint --cores 1
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format src tests workflow/scripts benchmarks
+	$(VENV)/bin/snakefmt Snakefile workflow/rules
+
+evaluate: $(STAMP)
+	$(VENV)/bin/snakemake --cores $(CORES) evaluate
+
+validate-model: $(STAMP)
+	$(VENV)/bin/snakemake --cores $(CORES) validate_model
+
+clean:
+	rm -rf results logs .snakemake

@@ -1,0 +1,26 @@
+# marginalia: how big are the improvements reported in machine-learning papers, really?
+# This file is an index. Stages live in workflow/rules, logic in src/marginalia.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/corpus.smk"
+include: "workflow/rules/extract.smk"
+include: "workflow/rules/model.smk"
+include: "workflow/rules/power.smk"
+include: "workflow/rules/report.smk"
+include: "workflow/rules/evaluate.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_outputs(),

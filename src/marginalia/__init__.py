@@ -1,0 +1,3 @@
+"""marginalia: how big are reported ML improvements, really?"""
+
+__version__ = "0.1.0"

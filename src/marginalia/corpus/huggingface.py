@@ -1,0 +1,182 @@
+"""The ``huggingface`` source: Hugging Face papers (arXiv papers featured on the Hub).
+
+- ``date`` (YYYY-MM-DD) or ``date_range`` ([first, last], inclusive): the daily papers of each
+  day, ``GET /daily_papers?date=…&limit=…&p=…``, paged while a page comes back full.
+- ``ids`` / ``ids_file``: arXiv ids, ``GET /papers/{id}`` one by one; a 404 means the paper is not
+  on the Hub and is reported as missing.
+
+A token (``Authorization: Bearer …``) is read from the environment variable named by
+``api_key_env`` (default ``HF_TOKEN``); it is optional.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from marginalia.corpus.arxiv import clean_id
+from marginalia.corpus.http import HttpError, Response, RetryableResponse
+from marginalia.corpus.records import make_record
+from marginalia.corpus.remote import SourceRun, parse_json, read_ids, warn_missing
+from marginalia.errors import MarginaliaError
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+MAX_DAYS = 366
+
+
+def _record(run: SourceRun, paper: dict, fallback: dict | None = None) -> dict | None:
+    fallback = fallback or {}
+    title = paper.get("title") or fallback.get("title") or ""
+    arxiv_id = paper.get("id")
+    if not str(title).strip():
+        return None
+    published = str(paper.get("publishedAt") or fallback.get("publishedAt") or "")
+    return make_record(
+        title=str(title),
+        abstract=str(paper.get("summary") or fallback.get("summary") or ""),
+        source=run.name,
+        arxiv_id=str(arxiv_id) if arxiv_id else None,
+        year=int(published[:4]) if published[:4].isdigit() else None,
+    )
+
+
+def _headers(run: SourceRun) -> dict[str, str]:
+    token = run.api_key()
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _fail(run: SourceRun, exc: HttpError) -> MarginaliaError:
+    detail = " ".join(exc.body.decode("utf-8", "replace").split())[:200]
+    return MarginaliaError(
+        f"{run.label}: Hugging Face answered HTTP {exc.status}: {detail}. Request: {exc.url}"
+    )
+
+
+def days(run: SourceRun) -> list[date]:
+    cfg = run.config
+    try:
+        if cfg.get("date"):
+            return [date.fromisoformat(str(cfg["date"]))]
+        first, last = (date.fromisoformat(str(d)) for d in cfg["date_range"])
+    except ValueError as exc:
+        raise MarginaliaError(f"{run.label}: config key date/date_range: {exc}") from None
+    if last < first:
+        raise MarginaliaError(
+            f"{run.label}: config key date_range: the last day {last} is before the first {first}"
+        )
+    n = (last - first).days + 1
+    if n > MAX_DAYS:
+        raise MarginaliaError(
+            f"{run.label}: config key date_range spans {n} days; at most {MAX_DAYS} per source"
+        )
+    return [first + timedelta(days=i) for i in range(n)]
+
+
+def fetch(run: SourceRun) -> list[dict]:
+    if run.config.get("ids") or run.config.get("ids_file"):
+        return fetch_ids(run, read_ids(run.config, clean_id))
+    if run.config.get("date") or run.config.get("date_range"):
+        return fetch_days(run, days(run))
+    raise MarginaliaError(
+        f"{run.label}: set one of the config keys ids, ids_file, date, date_range"
+    )
+
+
+def fetch_days(run: SourceRun, day_list: list[date]) -> list[dict]:
+    headers = _headers(run)
+    limit = min(int(run.config.get("page_size") or PAGE_SIZE), PAGE_SIZE)
+    records: list[dict] = []
+    seen: set[str] = set()
+
+    def validate(resp: Response, attempt: int) -> None:
+        data = parse_json(resp, resp.url)
+        if not isinstance(data, list):
+            raise RetryableResponse(f"daily papers answer is not a list: {resp.text()[:200]}")
+
+    for day in day_list:
+        page = 0
+        with run.client.unit():
+            while True:
+                try:
+                    resp = run.request(
+                        "GET",
+                        "daily_papers",
+                        params={"date": day.isoformat(), "limit": limit, "p": page},
+                        secret_headers=headers,
+                        validate=validate,
+                    )
+                except HttpError as exc:
+                    raise _fail(run, exc) from None
+                items = resp.json()
+                assert isinstance(items, list)
+                new = 0
+                for item in items:
+                    if not isinstance(item, dict):
+                        continue
+                    paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
+                    record = _record(run, paper, item)
+                    if record is None:
+                        continue
+                    key = record["arxiv_id"] or record["paper_id"]
+                    if key not in seen:
+                        seen.add(key)
+                        records.append(record)
+                        new += 1
+                log.info(
+                    "%s: %s page %d: %d papers, %d new%s",
+                    run.label,
+                    day.isoformat(),
+                    page,
+                    len(items),
+                    new,
+                    " (cached)" if resp.from_cache else "",
+                )
+                if len(items) < limit:
+                    break
+                page += 1
+    return records
+
+
+def fetch_ids(run: SourceRun, ids: list[str]) -> list[dict]:
+    headers = _headers(run)
+    records: list[dict] = []
+    missing: list[str] = []
+
+    def validate(resp: Response, attempt: int) -> None:
+        data = parse_json(resp, resp.url)
+        if not isinstance(data, dict):
+            raise RetryableResponse(f"paper answer is not an object: {resp.text()[:200]}")
+
+    for n, ident in enumerate(ids, start=1):
+        with run.client.unit():
+            try:
+                resp = run.request(
+                    "GET", f"papers/{ident}", secret_headers=headers, validate=validate
+                )
+            except HttpError as exc:
+                if exc.status == 404:
+                    missing.append(ident)
+                    log.info(
+                        "%s: %d/%d: %s not on the Hub (HTTP 404)", run.label, n, len(ids), ident
+                    )
+                    continue
+                raise _fail(run, exc) from None
+            paper = resp.json()
+            assert isinstance(paper, dict)
+            record = _record(run, paper)
+            if record is None:
+                missing.append(ident)
+            else:
+                records.append(record)
+            log.info(
+                "%s: %d/%d: %s%s",
+                run.label,
+                n,
+                len(ids),
+                ident,
+                " (cached)" if resp.from_cache else "",
+            )
+    warn_missing(run, missing, len(ids), "arXiv id")
+    return records

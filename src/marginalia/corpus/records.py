@@ -1,0 +1,140 @@
+"""Normalized paper records: text normalization, identifiers, stable ids and shards.
+
+Every source (local file or remote API) produces records with the keys of ``RECORD_KEYS``;
+``merge_records`` deduplicates them and assigns shards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+RECORD_KEYS = ["paper_id", "title", "abstract", "arxiv_id", "doi", "year", "url", "source"]
+
+_WS = re.compile(r"\s+")
+_ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(v\d+)?(?![\d])")
+_ARXIV_OLD = re.compile(r"\b([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?\b")
+_DOI = re.compile(r"\b(10\.\d{4,9}/\S+)", re.IGNORECASE)
+
+
+def normalize_text(text: str | None) -> str:
+    """Unicode NFC, whitespace runs folded to one space, stripped. Content is otherwise kept."""
+    if text is None:
+        return ""
+    return _WS.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+def normalize_title(title: str) -> str:
+    """Key for title matching: NFKC, casefolded, letters and digits only, single spaces."""
+    t = unicodedata.normalize("NFKC", title).casefold()
+    t = re.sub(r"[^\w\s]", " ", t)
+    return _WS.sub(" ", t).strip()
+
+
+def normalize_arxiv_id(value: str | None) -> str | None:
+    """'arXiv:2301.01234v2', 'https://arxiv.org/abs/2301.01234' -> '2301.01234'."""
+    if not value:
+        return None
+    s = str(value).strip()
+    m = _ARXIV_NEW.search(s)
+    if m:
+        return m.group(1)
+    m = _ARXIV_OLD.search(s)
+    if m:
+        return m.group(1)
+    return None
+
+
+def normalize_doi(value: str | None) -> str | None:
+    """'https://doi.org/10.1000/XYZ' -> '10.1000/xyz' (DOIs are case-insensitive)."""
+    if not value:
+        return None
+    m = _DOI.search(str(value).strip())
+    if not m:
+        return None
+    return m.group(1).rstrip(".,;").lower()
+
+
+def make_paper_id(title: str, arxiv_id: str | None = None, doi: str | None = None) -> str:
+    if arxiv_id:
+        return f"arxiv:{arxiv_id}"
+    if doi:
+        return f"doi:{doi}"
+    digest = hashlib.sha1(normalize_title(title).encode("utf-8")).hexdigest()
+    return f"title:{digest[:12]}"
+
+
+def shard_of(paper_id: str, shards: int) -> int:
+    """Stable bucket of a paper id (sha1, so it does not change between runs or machines)."""
+    digest = hashlib.sha1(paper_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % shards
+
+
+def make_record(
+    *,
+    title: str,
+    abstract: str,
+    source: str,
+    arxiv_id: str | None = None,
+    doi: str | None = None,
+    year: int | None = None,
+    url: str | None = None,
+) -> dict:
+    """One normalized corpus record (without its shard)."""
+    title = normalize_text(title)
+    abstract = normalize_text(abstract)
+    arxiv_id = normalize_arxiv_id(arxiv_id)
+    doi = normalize_doi(doi)
+    if doi and doi.startswith("10.48550/arxiv.") and not arxiv_id:
+        arxiv_id = normalize_arxiv_id(doi.split("arxiv.", 1)[1])
+    if url is None and arxiv_id:
+        url = f"https://arxiv.org/abs/{arxiv_id}"
+    elif url is None and doi:
+        url = f"https://doi.org/{doi}"
+    try:
+        year = int(year) if year not in (None, "") else None
+    except (TypeError, ValueError):
+        year = None
+    return {
+        "paper_id": make_paper_id(title, arxiv_id, doi),
+        "title": title,
+        "abstract": abstract,
+        "arxiv_id": arxiv_id,
+        "doi": doi,
+        "year": year,
+        "url": url,
+        "source": source,
+    }
+
+
+def merge_records(record_lists: list[list[dict]], shards: int) -> list[dict]:
+    """Merge sources in order, dropping later duplicates by arXiv id, DOI, then normalized title.
+
+    The first occurrence wins but borrows identifiers a later duplicate has and it lacks.
+    """
+    merged: list[dict] = []
+    by_key: dict[tuple[str, str], dict] = {}
+    for records in record_lists:
+        for rec in records:
+            keys = [
+                ("arxiv", rec.get("arxiv_id")),
+                ("doi", rec.get("doi")),
+                ("title", normalize_title(rec.get("title") or "")),
+            ]
+            keys = [(k, v) for k, v in keys if v]
+            first = next((by_key[k] for k in keys if k in by_key), None)
+            if first is None:
+                rec = dict(rec)
+                merged.append(rec)
+                first = rec
+            else:
+                for field in ("arxiv_id", "doi", "year", "url"):
+                    if not first.get(field) and rec.get(field):
+                        first[field] = rec[field]
+            for k in keys:
+                by_key.setdefault(k, first)
+    for rec in merged:
+        rec["paper_id"] = make_paper_id(rec["title"], rec.get("arxiv_id"), rec.get("doi"))
+        rec["shard"] = shard_of(rec["paper_id"], shards)
+    return merged

@@ -1,0 +1,374 @@
+"""Number expressions in abstracts: numerals with units, ranges, fractions and number words.
+
+:func:`find_quantities` scans a text once with one precompiled numeral expression (and looks
+for number words such as "twice", "half" or "an order of magnitude" only around their stems)
+and returns the quantity mentions it holds, in text order, with exact offsets. It knows the
+page artefacts of scraped abstracts (``\\%``, ``2.3times``, ``pm10\\%``, ``1/3 rd``) and leaves
+out numbers that are part of names or sizes (``GPT-4``, ``Qwen2-7B``, ``ImageNet-32x32``,
+``58M-parameter``, ``O(T^{9/10})``). Whether a mention is a *comparison* is decided later
+(:mod:`marginalia.extract.effects`); this module only reads numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# unit families of a mention
+PERCENT = "percent"  # 5%, 5\%, 5 percent (pp=True: percentage points)
+RATIO = "ratio"  # 2x, 2.3times, 3-fold, twice, an order of magnitude
+FRACTION = "fraction"  # 1/3, one third, half
+SCORE = "score"  # 39.9F1, 2 points, 1.5 BLEU
+BARE = "bare"  # a numeral without unit
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_SIGN = r"[+\-\u2212\u2013]"
+# characters that, right before a numeral, make it part of a name, formula or identifier
+_BEFORE = r"(?<![\w.,/^{@=\\\-\u2212\u2013+$#*'\u2019])"
+_PCT = (
+    r"(?:\s?(?:\\?%|percent\b|per\s?cent\b)(?:\s?(?:points?|pts?)\b)?"
+    r"|\s?(?:percentage|pct\.?)\s+points?\b|\s?pp\b|\s?p\.p\.)"
+)
+_RAT = r"(?:\s?\u00d7|[xX](?![^\W_])|[\s-]?times\b|[\s-]?fold\b|\s?\$?\\times\$?|\s?\{times\})"
+_SCORE_UNIT = (
+    r"(?:[\s-]?(?:points?|pts\.?)|\s?(?:F1|BLEU|ROUGE(?:-[L12])?|EM|mAP|AP|AUC|mIoU|IoU|FID|acc\.?"
+    r"|CIDEr|METEOR|nDCG|NDCG|MRR|SPICE|chrF))(?![^\W_])"
+)
+_UNIT = rf"(?:{_PCT}|{_RAT}|{_SCORE_UNIT})"
+_WORD_N = r"one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred|thousand"
+
+# numerals (with units, ranges, fractions, "±x"); the lookahead lets the scan skip fast
+NUMBER_RE = re.compile(
+    rf"""
+    (?=[\d+\-\u2212\u2013\u00b1\\pP])
+    (?:
+    (?P<pm>(?:\u00b1|\\pm\s?|(?<![^\W\d_])pm\s?|\+/-\s?|\+-\s?))(?P<pmnum>{_NUM})(?P<pmunit>{_UNIT})?
+  | {_BEFORE}(?P<r1s>{_SIGN})?(?P<r1>{_NUM})
+    (?:
+        \s?/\s?(?P<fd>\d{{1,3}})(?![\d.,/])(?P<ford>\s?(?:st|nd|rd|th)\b)?
+      | (?P<r1u>{_UNIT})?
+        (?:
+            (?P<rsep>\s?(?:-{{1,3}}|[\u2013\u2014])\s?|\s+to\s+)
+            (?P<r2s>{_SIGN})?(?P<r2>{_NUM})(?P<r2u>{_UNIT})?
+        )?
+    )
+    )
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+# number words, scanned only when the text holds one of WORD_STEMS
+WORD_RE = re.compile(
+    rf"""
+    \b(?:
+    (?P<oom>(?:an?|one|two|three|four|five|\d)\s+orders?\s+of\s+magnitude)
+  | (?P<twice>twice|thrice)
+  | (?P<mult>doubles|doubled|double|triples|tripled|triple|quadruples|quadrupled
+        |halves|halved|halving|halve)
+  | (?P<wfold>(?:{_WORD_N})[\s-]?fold)
+  | (?P<wtimes>(?:{_WORD_N})\s+times)
+  | (?P<wfrac>(?:one|a)[\s-](?:half|third|quarter|fourth|fifth|tenth)
+        |(?:two|three|four)[\s-](?:thirds|quarters|fifths)|half)
+    )\b
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+WORD_STEMS = (
+    "twice",
+    "thrice",
+    "doubl",
+    "tripl",
+    "quadrupl",
+    "halv",
+    "half",
+    "third",
+    "quarter",
+    "fourth",
+    "fifth",
+    "tenth",
+    "magnitude",
+    "fold",
+    "times",
+)
+# bytes.translate table: ASCII digits -> "0", every other byte -> " " (see _number_matches)
+_DIGIT_TABLE = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+# the characters other than digits that NUMBER_RE's leading lookahead admits
+_LEAD_CHARS = frozenset("+-\\pP\u00b1\u2013\u2212")
+_MEASURE_RE = re.compile(
+    r"\s?(?:ms|s|sec|secs|seconds?|minutes?|mins?|hours?|hrs?|days?|GB|MB|KB|TB|GiB|MiB|W|kW|"
+    r"kWh|MWh|dB|Hz|GHz|MHz|fps|\u03bcs|us|ns|USD|EUR)(?![\w/])"
+)
+
+_WORD_VALUE = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twenty": 20,
+    "fifty": 50,
+    "hundred": 100,
+    "thousand": 1000,
+    "a": 1,
+    "an": 1,
+}
+_FRACTION_WORD = {
+    "half": 0.5,
+    "third": 1 / 3,
+    "quarter": 0.25,
+    "fourth": 0.25,
+    "fifth": 0.2,
+    "tenth": 0.1,
+    "thirds": 2 / 3,
+    "quarters": 0.75,
+    "fifths": 0.4,
+}
+_MULT = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0, "halv": 0.5}
+
+# a letter right after a numeral (7B, 10M-word, 8gaussians, 11b) makes it a name or a size
+_GLUED_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+@dataclass(slots=True)
+class Quantity:
+    """One number expression: ``text[start:end]`` is the expression as written."""
+
+    start: int
+    end: int
+    value: float
+    family: str  # PERCENT | RATIO | FRACTION | SCORE | BARE
+    value2: float | None = None  # upper end of a range
+    kind: str = "num"  # num | range | pm | word | frac
+    sign: str = ""  # "+" or "-" when written
+    sign2: str = ""
+    pp: bool = False  # percentage points
+    glued: bool = False  # unit glued to the numeral (2.3times, 5x)
+    score_unit: str = ""  # the score abbreviation after the numeral (F1, BLEU, points)
+    word: str = ""  # the number word (twice, half, doubles, order of magnitude)
+    sep: str = ""  # range separator as written ("-", "to")
+    integer: bool = False  # written without decimals
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def _family(unit: str | None) -> tuple[str, bool, bool, str]:
+    """(family, percentage points, glued, score unit) of a unit group."""
+    if not unit:
+        return BARE, False, False, ""
+    u = unit.strip().lower()
+    glued = not unit[:1].isspace()
+    if "%" in u or "percent" in u or "per cent" in u or u in ("pp", "p.p.") or u.startswith("pct"):
+        pp = "point" in u or "pt" in u or u in ("pp", "p.p.")
+        return PERCENT, pp, glued, ""
+    if u in ("x", "\u00d7") or u.endswith("fold") or "times" in u:
+        return RATIO, False, glued, ""
+    return SCORE, False, glued, unit.strip()
+
+
+def _sign(s: str | None) -> str:
+    if not s:
+        return ""
+    return "+" if s == "+" else "-"
+
+
+def _glued_after(text: str, end: int) -> bool:
+    """A letter (or a digit group) glued right after the match: part of a name or size."""
+    if end >= len(text):
+        return False
+    ch = text[end]
+    if _GLUED_LETTER_RE.match(ch):
+        return True
+    # "2.3.1" versions, "10-20-30" codes
+    return ch in "." and end + 1 < len(text) and text[end + 1].isdigit()
+
+
+def _number_matches(text: str) -> list[re.Match[str]]:
+    """``list(NUMBER_RE.finditer(text))``, tried only next to digits.
+
+    Every match holds a numeral whose first digit starts a run of digits (no digit before it)
+    and lies at most 4 characters after the match start ("\\pm 5", "+/- 5"), and a match can
+    only start at a character of the pattern's leading lookahead. So it is enough to try
+    ``NUMBER_RE.match`` at those characters in front of each run of digits, left to right,
+    instead of letting the regex engine try every position of the text (the slow part).
+    Runs of digits are found with bytes.translate/find; a text with a non-ASCII decimal digit
+    (which ``\\d`` also matches) takes the plain scan.
+    """
+    raw = text.encode("ascii", "replace")
+    if not text.isascii():
+        q = raw.find(b"?")
+        while q != -1:
+            if text[q].isdecimal():
+                return list(NUMBER_RE.finditer(text))
+            q = raw.find(b"?", q + 1)
+    digits = raw.translate(_DIGIT_TABLE)  # digits -> "0", everything else -> " "
+    out: list[re.Match[str]] = []
+    pos = 0  # no match can start before pos
+    tried = -1  # positions <= tried were tried already
+    match = NUMBER_RE.match
+    d = digits.find(b"0")
+    while d != -1:
+        if d >= pos:
+            for c in range(max(pos, d - 4, tried + 1), d + 1):
+                if c < d and text[c] not in _LEAD_CHARS:
+                    continue
+                m = match(text, c)
+                if m is not None:
+                    out.append(m)
+                    pos = m.end()
+                    break
+            tried = d
+        e = digits.find(b" ", d)
+        if e == -1:
+            break
+        d = digits.find(b"0", e)
+    return out
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """All number expressions of ``text`` in order (see the module docstring)."""
+    if not text:
+        return []
+    out: list[Quantity] = []
+    for m in _number_matches(text):
+        q = _read(m, text)
+        if q is not None:
+            out.append(q)
+    low = text.lower()
+    if len(low) != len(text):  # a few characters change length when lower-cased
+        low = text
+    words: list[Quantity] = []
+    seen: set[int] = set()
+    for stem in WORD_STEMS:
+        p = low.find(stem)
+        while p != -1:
+            # the expression starts at most ~25 characters before its stem ("two orders of")
+            for m in WORD_RE.finditer(text, max(0, p - 28), min(len(text), p + len(stem) + 12)):
+                if m.start() not in seen and m.start() <= p < m.end() + 1:
+                    seen.add(m.start())
+                    q = _read(m, text)
+                    if q is not None:
+                        words.append(q)
+            p = low.find(stem, p + len(stem))
+    if words:
+        taken = [(q.start, q.end) for q in out]
+        out.extend(w for w in words if not any(a < w.end and w.start < b for a, b in taken))
+        out.sort(key=lambda q: q.start)
+    return out
+
+
+def _read(m: re.Match[str], text: str) -> Quantity | None:
+    if m.re is WORD_RE:
+        return _read_word(m, text)
+    g = m.group
+    start, end = m.start(), m.end()
+    if g("pmnum") is not None:
+        # "85.3 ± 0.4" reports a spread around a score, not a comparison
+        before = text[max(0, start - 3) : start].rstrip()
+        if before[-1:].isdigit() or before[-1:] == ")":
+            return None
+        if _glued_after(text, end):
+            return None
+        fam, pp, glued, su = _family(g("pmunit"))
+        if fam == RATIO:
+            return None  # a factor has no symmetric range
+        v = _num(g("pmnum"))
+        return Quantity(start, end, v, fam, v, "pm", "-", "+", pp, glued, su, sep="pm")
+    if g("fd") is not None:
+        r1 = g("r1")
+        if g("r1s") or not r1.isdigit() or len(r1) > 2 or _glued_after(text, end):
+            return None
+        n, d = int(r1), int(g("fd"))
+        if not 0 < n < d or d > 100:
+            return None
+        return Quantity(start, end, round(n / d, 2), FRACTION, kind="frac")
+    if g("r2") is not None:
+        if _glued_after(text, end):
+            return None
+        f1, pp1, gl1, su1 = _family(g("r1u"))
+        f2, pp2, gl2, su2 = _family(g("r2u"))
+        if f1 != BARE and f2 != BARE and f1 != f2:
+            return None
+        fam = f2 if f2 != BARE else f1
+        if fam == RATIO and (
+            _num(g("r1")) == 0 or _num(g("r2")) == 0 or "-" in (_sign(g("r1s")), _sign(g("r2s")))
+        ):
+            return None
+        sep = "to" if "to" in g("rsep") else "-"
+        return Quantity(
+            start,
+            end,
+            _num(g("r1")),
+            fam,
+            _num(g("r2")),
+            "range",
+            _sign(g("r1s")),
+            _sign(g("r2s")),
+            pp1 or pp2,
+            gl1 or gl2,
+            su2 or su1,
+            sep=sep,
+            integer="." not in g("r1") and "." not in g("r2"),
+        )
+    num = g("r1")
+    if num is not None:
+        if _glued_after(text, end):
+            return None
+        fam, pp, glued, su = _family(g("r1u"))
+        sign = _sign(g("r1s"))
+        if fam == BARE and _MEASURE_RE.match(text, end):
+            return None  # "120 ms", "16 GB": a physical measurement, not a score
+        if fam == RATIO and (_num(num) == 0 or sign == "-"):
+            return None  # "0x": an identifier, not a factor
+        return Quantity(
+            start,
+            end,
+            _num(num),
+            fam,
+            None,
+            "num",
+            sign,
+            "",
+            pp,
+            glued,
+            su,
+            integer="." not in num,
+        )
+    return None
+
+
+def _read_word(m: re.Match[str], text: str) -> Quantity | None:
+    g = m.group
+    start, end = m.start(), m.end()
+    if g("oom") is not None:
+        first = g("oom").split()[0].lower()
+        n = int(first) if first.isdigit() else _WORD_VALUE.get(first, 1)
+        return Quantity(start, end, float(10**n), RATIO, kind="word", word="order of magnitude")
+    if g("twice") is not None:
+        w = g("twice").lower()
+        return Quantity(start, end, 2.0 if w == "twice" else 3.0, RATIO, kind="word", word=w)
+    if g("mult") is not None:
+        w = g("mult").lower()
+        v = next(val for stem, val in _MULT.items() if w.startswith(stem))
+        fam = FRACTION if v < 1 else RATIO
+        return Quantity(start, end, v, fam, kind="word", word=w)
+    if g("wfold") is not None:
+        first = re.split(r"[\s-]|fold", g("wfold").lower())[0]
+        return Quantity(start, end, float(_WORD_VALUE[first]), RATIO, kind="word", word="fold")
+    if g("wtimes") is not None:
+        first = g("wtimes").split()[0].lower()
+        return Quantity(start, end, float(_WORD_VALUE[first]), RATIO, kind="word", word="times")
+    if g("wfrac") is not None:
+        words = re.split(r"[\s-]", g("wfrac").lower())
+        if len(words) == 1:
+            return Quantity(start, end, 0.5, FRACTION, kind="word", word="half")
+        if text[end : end + 1] == "-" and end + 1 < len(text) and text[end + 1].isalpha():
+            return None  # "one-third-scale"
+        v = _WORD_VALUE.get(words[0], 1) * _FRACTION_WORD[words[1]]
+        return Quantity(start, end, round(v, 2), FRACTION, kind="word", word=words[1])
+    return None

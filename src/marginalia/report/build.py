@@ -1,0 +1,191 @@
+"""build_report: inputs -> context -> HTML (Jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from marginalia.errors import MarginaliaError
+from marginalia.report import assemble, figures
+from marginalia.report.load import load_inputs
+from marginalia.report.provenance import config_yaml, provenance
+from marginalia.report.values import fmt, num
+
+__all__ = ["DEFAULTS", "build_report", "report_options", "render"]
+
+log = logging.getLogger(__name__)
+
+#: Defaults of config section ``report`` (mirrors workflow/schemas/report.schema.yaml).
+DEFAULTS: dict[str, Any] = {
+    "title": "marginalia report",
+    "max_forest_rows": 80,
+    "max_paper_cards": 500,
+    "include_config": True,
+}
+
+_TYPES = {"title": str, "max_forest_rows": int, "max_paper_cards": int, "include_config": bool}
+
+
+def report_options(config: dict) -> dict[str, Any]:
+    """Config section ``report`` with defaults filled in and types checked."""
+    section = config.get("report") or {}
+    if not isinstance(section, dict):
+        raise MarginaliaError("config key report: expected a mapping of report settings")
+    unknown = sorted(set(section) - set(DEFAULTS))
+    if unknown:
+        raise MarginaliaError(
+            f"config key report.{unknown[0]}: unknown setting; known: {', '.join(DEFAULTS)}"
+        )
+    opts = {**DEFAULTS, **section}
+    for key, kind in _TYPES.items():
+        value = opts[key]
+        bad = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        if bad or (kind is int and value < 0):
+            what = "non-negative integer" if kind is int else kind.__name__
+            raise MarginaliaError(f"config key report.{key}: expected a {what}, got {value!r}")
+    return opts
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("marginalia", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = fmt
+    env.filters["pct"] = lambda x, d=0: "–" if x is None else f"{100 * x:.{d}f}%"
+    env.filters["sortv"] = lambda x: "" if x is None else f"{float(x):.10g}"
+    env.filters["yaml"] = config_yaml
+    return env
+
+
+def _asset(name: str) -> Markup:
+    """A template-folder file (CSS or JS) inlined verbatim; it is ours, not external text."""
+    return Markup(resources.files("marginalia").joinpath("templates", name).read_text("utf-8"))
+
+
+def _module_priors(config: dict) -> tuple[Any, str]:
+    """The model module's prior table for ``config`` and its explanatory text, if available.
+
+    Used when diagnostics.json does not state the priors; marginalia.model.priors is light
+    (no PyMC import). Any failure leaves the section saying the priors are not stated.
+    """
+    try:
+        from marginalia.model import priors as model_priors
+    except Exception:
+        return None, ""
+    text = model_priors.__doc__ or ""
+    try:
+        overrides = (config.get("model") or {}).get("priors") or {}
+        tables = [
+            model_priors.prior_table(model_priors.priors_for(f, overrides.get(f)), f)
+            for f in model_priors.FAMILIES
+        ]
+        return pd.concat(tables, ignore_index=True), text
+    except Exception:
+        return None, text
+
+
+def _seed_noise(power: pd.DataFrame) -> dict | None:
+    """The seed-to-seed SD the power stage used, and where it came from (first row)."""
+    if power.empty or "sigma_run" not in power.columns:
+        return None
+    row = power.iloc[0]
+    source = row["sigma_run_source"] if "sigma_run_source" in power.columns else ""
+    return {"sigma_run": num(row["sigma_run"]), "source": "" if pd.isna(source) else str(source)}
+
+
+def render(context: dict) -> str:
+    env = _environment()
+    return env.get_template("report.html.j2").render(
+        css=_asset("report.css"), js=_asset("report.js"), **context
+    )
+
+
+def build_report(
+    inputs: dict[str, str | os.PathLike], config: dict, *, now: datetime | None = None
+) -> str:
+    """The HTML report of one run (see DESIGN.md §6); ``now`` fixes the timestamp in tests."""
+    t0 = time.perf_counter()
+    opts = report_options(config)
+    inp = load_inputs(inputs)
+    diag = assemble.diagnostics_view(inp.diagnostics)
+    rows = assemble.comparison_rows(inp, config)
+    all_cards = assemble.paper_cards(inp, rows)
+    cards = all_cards[: opts["max_paper_cards"]] if opts["max_paper_cards"] else all_cards
+    head = assemble.headline(inp, rows, diag)
+    estimates = head["estimates"]
+    families = [f for f in ("pp", "log_ratio") if any(r["family"] == f for r in rows)]
+    warn = (
+        None if diag["ok"] is True else "MODEL DIAGNOSTICS NOT OK: posterior shown for inspection"
+    )
+    forest = {}
+    for fam in families:
+        svg, dropped = figures.forest_figure(rows, opts["max_forest_rows"], fam, warn=warn)
+        if svg:
+            forest[fam] = {"svg": Markup(svg), "dropped": dropped}
+    hedge_svg = figures.hedge_figure(rows, estimates, "pp", warn=warn)
+    power_svg, power_x = figures.power_figure(rows, "pp")
+    module_priors, priors_text = _module_priors(config)
+    power_cols = set(inp.frame("power").columns)
+    expected_power = ["effect_id", "mde", "power_reported", "power_plausible", "type_s", "type_m"]
+    expected_power += list(assemble.FLAGS)
+    context = {
+        "title": opts["title"],
+        "opts": opts,
+        "problems": inp.problems,
+        "files": inp.files,
+        "diag": diag,
+        "head": head,
+        "rows": rows,
+        "cards": cards,
+        "n_cards_total": len(all_cards),
+        "flags": assemble.FLAGS,
+        "hedge_colors": figures.HEDGE_COLORS,
+        "figs": {
+            "hedge": Markup(hedge_svg) if hedge_svg else None,
+            "forest": forest,
+            "power": Markup(power_svg) if power_svg else None,
+            "power_x": power_x,
+        },
+        "power_missing": [c for c in expected_power if c not in power_cols],
+        "power_summary": assemble.power_summary_view(inp.frame("power_summary")),
+        "power_summary_raw": assemble.generic_table(inp.frame("power_summary")),
+        "thresholds": assemble.power_thresholds(config),
+        "seed_noise": _seed_noise(inp.frame("power")),
+        "population": assemble.generic_table(
+            _frame(assemble.population_table(inp.frame("summary"))), diag["limits"]
+        ),
+        "loo": assemble.generic_table(inp.frame("loo")),
+        "hedge_table": assemble.generic_table(inp.frame("hedge_classes")),
+        "priors": assemble.priors_view(inp.diagnostics, config, module_priors),
+        "priors_text": priors_text,
+        "priors_source": "diagnostics.json"
+        if assemble.priors_view(inp.diagnostics, config)
+        else "marginalia.model.priors",
+        "model_yaml": config_yaml(config.get("model") or {}),
+        "prov": provenance(inp.frame("corpus"), config, now),
+    }
+    html = render(context)
+    log.info(
+        "report: %d comparisons, %d paper cards, %.0f kB, built in %.1f s",
+        len(rows),
+        len(cards),
+        len(html.encode("utf-8")) / 1024,
+        time.perf_counter() - t0,
+    )
+    return html
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows)

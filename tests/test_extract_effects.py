@@ -1,0 +1,617 @@
+"""Extraction of reported comparisons (marginalia.extract): grammar, fields, tables, gold floor.
+
+The example sentences are written for these tests (not copied from the gold set); each test
+asserts the exact rows a construction gives. The gold-floor test runs the extractor on the
+embedded corpus and scores it against the project's copy of the development gold.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from marginalia.columns import EFFECTS, PAPERS
+from marginalia.extract import extract_corpus, extract_effects, gather_tables
+from marginalia.extract.effects import find_effects, sentence_starts
+from marginalia.extract.numbers import find_quantities
+
+REPO = Path(__file__).resolve().parents[1]
+KEYS = ("delta", "unit", "scale", "qualifier", "direction", "lower_is_better", "aspect")
+
+
+class FakeRegistry:
+    """The part of marginalia.benchmarks.Registry the extractor uses."""
+
+    def __init__(self, entries: dict[str, list[str]]):
+        self.entries = entries
+        self._keys = {}
+        for name, aliases in entries.items():
+            for alias in [name, *aliases]:
+                self._keys[_key(alias)] = name
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.entries)
+
+    def canonical(self, name):
+        return self._keys.get(_key(name))
+
+    def get(self, name):
+        canon = self.canonical(name)
+        if canon is None:
+            raise KeyError(name)
+        return {"name": canon, "aliases": self.entries[canon], "case_sensitive": canon == "MATH"}
+
+
+def _key(name: str) -> str:
+    return "".join(ch for ch in str(name).casefold() if ch.isalnum())
+
+
+REGISTRY = FakeRegistry(
+    {
+        "GSM8K": ["GSM-8K"],
+        "MATH": [],
+        "ImageNet": ["ImageNet-1k"],
+        "MT-Bench": ["MTBench"],
+        "SQuAD": [],
+        "CIFAR-10": ["CIFAR10"],
+        "CIFAR-100": [],
+    }
+)
+
+
+def rows(text: str, registry=None) -> list[dict]:
+    out = find_effects(text, registry)
+    for r in out:
+        assert text[r["start"] : r["end"]] == r["span"]
+    return out
+
+
+def one(text: str, registry=None) -> dict:
+    out = rows(text, registry)
+    assert len(out) == 1, out
+    return out[0]
+
+
+def fields(row: dict, keys=KEYS) -> tuple:
+    return tuple(row[k] for k in keys)
+
+
+# ------------------------------------------------------------------------ numbers and units
+
+
+def test_decimal_percent_by():
+    r = one("Our method improves accuracy by 3.25% on the held-out split.")
+    assert r["span"] == "3.25%"
+    assert fields(r) == (3.25, "percent", "ambiguous", "", "better", False, "performance")
+    assert r["metric"] == "accuracy"
+    assert r["baseline"] is None and r["treatment"] is None
+
+
+def test_latex_percent_reduction_is_negative_and_relative_for_time():
+    r = one(r"It reduces latency by 12.5\% compared with the dense model.")
+    assert r["span"] == r"12.5\%"
+    assert fields(r) == (-12.5, "percent", "relative", "", "better", True, "efficiency")
+
+
+def test_word_percent_and_percentage_points():
+    r = one("Fine-tuning raises the F1 score by 4 percent on the test set.")
+    assert fields(r)[:3] == (4.0, "percent", "ambiguous")
+    r = one("We observe an improvement of 2.5 percentage points in accuracy.")
+    assert fields(r)[:4] == (2.5, "percent", "absolute", "")
+
+
+def test_ratio_units_x_times_fold():
+    r = one("The fused kernel is 3.5x faster than the reference implementation.")
+    assert fields(r) == (3.5, "ratio", "relative", "", "better", False, "efficiency")
+    r = one("Pruning gives a 2\u00d7 reduction in memory.")
+    assert fields(r) == (2.0, "ratio", "relative", "", "better", True, "efficiency")
+    r = one("This gives a speedup factor of 1.8times on commodity GPUs.")
+    assert r["span"] == "1.8times" and r["delta"] == 1.8 and r["metric"] == "speedup"
+    r = one("The scheduler yields a 4-fold increase in throughput.")
+    assert fields(r)[:2] == (4.0, "ratio") and r["direction"] == "better"
+
+
+def test_ratio_words():
+    r = one("The distilled model trains twice as fast as its teacher.")
+    assert fields(r) == (2.0, "ratio", "relative", "", "better", False, "efficiency")
+    r = one("Batching requests this way doubles the throughput of the server.")
+    assert fields(r)[:2] == (2.0, "ratio") and r["direction"] == "better"
+    r = one("The sparse variant needs an order of magnitude fewer FLOPs.")
+    assert fields(r) == (10.0, "ratio", "relative", "approx", "better", True, "efficiency")
+    r = one("Inference becomes two orders of magnitude faster.")
+    assert fields(r)[:4] == (100.0, "ratio", "relative", "approx")
+
+
+def test_fractions():
+    r = one("The student uses half the memory of the teacher.")
+    assert fields(r) == (0.5, "fraction", "relative", "", "better", True, "efficiency")
+    r = one("Labelling requires about one third of the annotations.")
+    assert fields(r)[:4] == (0.33, "fraction", "relative", "approx")
+    r = one("The pruned network is approx 1/4 th the size of the original.")
+    assert r["span"] == "approx 1/4 th"
+    assert fields(r) == (0.25, "fraction", "relative", "approx", "better", True, "efficiency")
+    r = one("Our schedule cuts the error by more than half.")
+    assert fields(r)[:4] == (-0.5, "fraction", "relative", "at_least")
+    assert r["direction"] == "better" and r["lower_is_better"] is True
+
+
+def test_signed_values():
+    r = one("The new recipe sets a record on the benchmark (+3.12%).")
+    assert r["span"] == "+3.12%" and r["delta"] == 3.12 and r["unit"] == "percent"
+    r = one(r"Our model reaches 66.10\% (+1.07\% over the strongest baseline) accuracy.")
+    assert r["span"] == r"66.10\% (+1.07\% over the strongest baseline)"
+    assert (r["delta"], r["treatment"], r["baseline"]) == (1.07, 66.1, None)
+
+
+def test_score_differences():
+    r = one("Training on the synthetic corpus yields +1.4 BLEU over the baseline.")
+    assert fields(r)[:3] == (1.4, "points", "absolute") and r["metric"] == "BLEU"
+    r = one("The edit causes only a 0.12 decline in CLIP score.")
+    assert fields(r) == (-0.12, "points", "absolute", "", "worse", False, "performance")
+    r = one("It improves exact match by 2.1 points.")
+    assert fields(r)[:3] == (2.1, "points", "absolute") and r["metric"] == "exact match"
+
+
+def test_page_artefacts_and_latex_units():
+    r = one(r"Throughput improves by up to 6.5$\times$ with the new scheduler.")
+    assert (r["delta"], r["unit"], r["qualifier"], r["metric"]) == (
+        6.5,
+        "ratio",
+        "up_to",
+        "throughput",
+    )
+    out = rows("Safety improves by 9--40% as tasks accumulate.")
+    assert [(r["delta"], r["qualifier"]) for r in out] == [(9.0, "range_low"), (40.0, "range_high")]
+    r = one("The search is 3-times faster on long queries.")
+    assert (r["delta"], r["unit"]) == (3.0, "ratio")
+
+
+def test_phrasal_and_passive_verbs_name_the_metric():
+    r = one("The cache speeds up decoding by 2.4x.")
+    assert (r["metric"], r["direction"]) == ("speedup", "better")
+    r = one("The number of parameters can be reduced by 35%.")
+    assert (r["metric"], r["aspect"], r["delta"], r["direction"]) == (
+        "parameters",
+        "efficiency",
+        -35.0,
+        "better",
+    )
+    r = one("On hard queries the accuracy collapses by 12%.")
+    assert (r["delta"], r["direction"]) == (-12.0, "worse")
+
+
+def test_small_changes_after_only_and_relative_scale_of_unbounded_metrics():
+    r = one("Serving gets cheaper while BLEU drops by only 0.3.")
+    assert (r["delta"], r["unit"], r["direction"], r["metric"]) == (-0.3, "points", "worse", "BLEU")
+    r = one("Our sampler reduces FID by 20% at equal compute.")
+    assert (r["delta"], r["scale"], r["direction"]) == (-20.0, "relative", "better")
+
+
+# ------------------------------------------------------------------------ ranges
+
+
+def test_signed_point_range_gives_two_rows():
+    out = rows("The filter brings gains (+0.2 to +0.5) on MT-Bench.", REGISTRY)
+    assert [(r["delta"], r["qualifier"]) for r in out] == [(0.2, "range_low"), (0.5, "range_high")]
+    assert {r["span"] for r in out} == {"+0.2 to +0.5"}
+    assert {r["benchmark"] for r in out} == {"MT-Bench"}
+    assert {r["unit"] for r in out} == {"points"}
+
+
+def test_ratio_and_percent_ranges():
+    out = rows("Caching gives 2x-5x speedups on long prompts.")
+    assert [(r["delta"], r["qualifier"], r["unit"]) for r in out] == [
+        (2.0, "range_low", "ratio"),
+        (5.0, "range_high", "ratio"),
+    ]
+    out = rows("The compressed model has 20-40% fewer parameters.")
+    assert [(r["delta"], r["qualifier"]) for r in out] == [
+        (-40.0, "range_low"),
+        (-20.0, "range_high"),
+    ]
+    assert {r["direction"] for r in out} == {"better"}
+
+
+def test_plus_minus_range_signs_and_directions():
+    out = rows(r"Weather alone changes the total cost by pm5\%.")
+    assert [(r["delta"], r["qualifier"], r["direction"]) for r in out] == [
+        (-5.0, "range_low", "better"),
+        (5.0, "range_high", "worse"),
+    ]
+    assert out[0]["span"] == out[1]["span"] == r"pm5\%"
+    out = rows("Demand varies by \u00b18% in energy cost.")
+    assert [r["delta"] for r in out] == [-8.0, 8.0]
+
+
+def test_plus_minus_after_a_score_is_a_spread_not_a_range():
+    assert rows("The model scores 85.3 \u00b1 0.4 and the baseline 83.1 \u00b1 0.6.") == []
+
+
+# ------------------------------------------------------------------------ before / after
+
+
+def test_from_to_pair():
+    r = one("We raise the GSM8K score from 61.2 to 65.8.", REGISTRY)
+    assert r["span"] == "from 61.2 to 65.8"
+    assert (r["baseline"], r["treatment"], r["delta"]) == (61.2, 65.8, 4.6)
+    assert fields(r)[:5] == (4.6, "points", "absolute", "", "better")
+    assert r["benchmark"] == "GSM8K"
+
+
+def test_from_to_pair_with_percent_decrease_of_error():
+    r = one("The method lowers the word error rate from 10.4% to 8.9%.")
+    assert (r["delta"], r["unit"], r["direction"], r["lower_is_better"]) == (
+        -1.5,
+        "percent",
+        "better",
+        True,
+    )
+
+
+def test_arrow_vs_and_rises_to_pairs():
+    r = one("Accuracy on SQuAD improves (70.1 rightarrow 72.4 F1).", REGISTRY)
+    assert (r["baseline"], r["treatment"], r["delta"], r["benchmark"]) == (70.1, 72.4, 2.3, "SQuAD")
+    r = one("The tuned model is ahead on coverage (33.1% vs. 30.0%).")
+    assert (r["treatment"], r["baseline"], r["delta"], r["scale"]) == (33.1, 30.0, 3.1, "absolute")
+    r = one("The base model solves 45.0% of the tasks, which increases to 51.5% with hints.")
+    assert (r["baseline"], r["treatment"], r["delta"]) == (45.0, 51.5, 6.5)
+
+
+def test_level_with_baseline_in_parentheses():
+    r = one("The agent reaches a score of 55.0 on the suite (from 50.5).")
+    assert (r["baseline"], r["treatment"], r["delta"]) == (50.5, 55.0, 4.5)
+
+
+def test_than_pair_of_levels():
+    r = one(
+        "The reader obtains 40.2F1 on the hard split - slightly lower than the model "
+        "trained on clean data (41.5F1)."
+    )
+    assert (r["treatment"], r["baseline"], r["delta"], r["direction"]) == (
+        40.2,
+        41.5,
+        -1.3,
+        "worse",
+    )
+
+
+def test_respectively_assigns_levels_and_benchmarks():
+    out = rows(
+        "We reach 71.5% and 40.2% on CIFAR-10 and CIFAR-100, respectively, improving on the "
+        "previous best by +2.25% and +3.5%.",
+        REGISTRY,
+    )
+    assert [(r["delta"], r["treatment"], r["benchmark"]) for r in out] == [
+        (2.25, 71.5, "CIFAR-10"),
+        (3.5, 40.2, "CIFAR-100"),
+    ]
+
+
+# ------------------------------------------------------------------------ qualifiers
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier", "delta"),
+    [
+        ("It boosts recall by up to 9% on long documents.", "up_to", 9.0),
+        ("It boosts recall by upto 9% on long documents.", "up_to", 9.0),
+        ("Our variant is faster by a factor up to 12.", "up_to", 12.0),
+        ("Sampling brings improvements of more than 6% in accuracy.", "at_least", 6.0),
+        ("Sampling brings improvements of over +6% in accuracy.", "at_least", 6.0),
+        ("The adapter slightly outperforms (<1%) full fine-tuning.", "at_most", 1.0),
+        ("Tuning costs less than 2% of the original training cost.", "at_most", 2.0),
+        ("The gap shrinks by approx 15% with augmentation.", "approx", -15.0),
+        ("The model runs nearly three times faster.", "approx", 3.0),
+        ("Mixing improves accuracy by an average of 4.2% across tasks.", "average", 4.2),
+        ("The scheme provides an average enhancement of 2.7% in F1.", "average", 2.7),
+    ],
+)
+def test_qualifiers(text, qualifier, delta):
+    r = one(text)
+    assert (r["qualifier"], r["delta"]) == (qualifier, delta)
+
+
+def test_up_to_is_distributed_over_a_list():
+    out = rows("The reward model helps by up to 3.5% in coding and 2.0% in math.")
+    assert [(r["delta"], r["qualifier"]) for r in out] == [(3.5, "up_to"), (2.0, "up_to")]
+
+
+def test_list_of_deltas_with_benchmarks():
+    out = rows("Training yields gains of 4.1% on GSM8K and 2.2% on MATH.", REGISTRY)
+    assert [(r["delta"], r["benchmark"]) for r in out] == [(4.1, "GSM8K"), (2.2, "MATH")]
+
+
+def test_case_sensitive_benchmark_needs_exact_spelling():
+    r = one("Our prompts improve math accuracy by 3%.", REGISTRY)
+    assert r["benchmark"] == ""
+
+
+# ------------------------------------------------------------------------ direction / polarity
+
+
+def test_cost_increase_is_worse_and_relative():
+    r = one("The guidance adds marginally higher (<3%) inference times.")
+    assert fields(r) == (3.0, "percent", "relative", "at_most", "worse", True, "efficiency")
+
+
+def test_drop_in_performance_is_worse():
+    r = one("Removing the module results in a 2.4% drop in average performance.")
+    assert fields(r)[:5] == (-2.4, "percent", "ambiguous", "average", "worse")
+
+
+def test_resource_equivalent_gain_is_better():
+    r = one("The method matches performance similar to scaling the training data by 4 times.")
+    assert (r["delta"], r["direction"], r["lower_is_better"]) == (4.0, "better", False)
+
+
+def test_comparison_about_another_method_is_flipped():
+    r = one("We match the leading model, DepthNet, which requires 10 times more labelled data.")
+    assert (r["delta"], r["direction"], r["lower_is_better"]) == (10.0, "better", True)
+    r = one("Training runs on 64 GPUs, which is 2 times faster than the baseline.")
+    assert (r["delta"], r["direction"]) == (2.0, "better")
+
+
+def test_level_pair_with_compared_to():
+    r = one("Our sampler reaches 2.1 FID on the test split, compared to 2.9 for the baseline.")
+    assert (r["treatment"], r["baseline"], r["delta"], r["direction"]) == (2.1, 2.9, -0.8, "better")
+
+
+def test_elided_verb_and_backward_list():
+    out = rows("Memory use is reduced by over 40%, and latency by 25%.")
+    assert [(r["delta"], r["qualifier"], r["direction"]) for r in out] == [
+        (-40.0, "at_least", "better"),
+        (-25.0, "", "better"),
+    ]
+    out = rows("The loss yields 1.5% and 2.5% absolute gains on the two tasks.")
+    assert [(r["delta"], r["scale"]) for r in out] == [(1.5, "absolute"), (2.5, "absolute")]
+
+
+def test_absolute_word_sets_scale():
+    r = one("Our loss improves the absolute top-1 accuracy of ResNets by 1.9%.")
+    assert r["scale"] == "absolute"
+
+
+# ------------------------------------------------------------------------ not comparisons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We evaluate on 12 datasets with 3 seeds and 5 metrics.",
+        "We release 1.2M images and 350K annotations covering 2,710 test items.",
+        "A 7B and a 13B-parameter model are trained on the 10M-word corpus.",
+        "Results from 2019 to 2022 were collected in 2023 (Smith et al., 2021).",
+        "We use epsilon=8/255, lr = 0.001 and about ~50 sampling steps.",
+        "The model achieves 85.3% accuracy and a ranking accuracy of less than 60%.",
+        "The regret is O(T^{2/3}) and the estimator converges at the n^{-1/2} rate.",
+        "GPT-4, Llama-2-7B, ResNet50 and Qwen2-72B are evaluated on ImageNet-32x32.",
+        "Experiments use 5-fold cross-validation, are repeated 5 times on 8x A100 GPUs.",
+        "1) Better uniformity. 2) Better alignment of the features.",
+        "Within the first 20% of training, 80% of the layers converge.",
+        "Only 30% of the generated samples contain errors and 25% of users prefer it.",
+        "Our contribution is twofold, and we double the context length.",
+        "The first half of training uses half precision and a half-wave plate.",
+        "Typical test sets have 75% power to detect differences of 1 BLEU point.",
+        "See https://example.org/2023/5x-faster and arXiv:2301.11796 for details.",
+        "Latency falls from 120 ms to 45 ms and memory from 16 GB to 9 GB.",
+        "We use 80% of the data for training and train on 10% of it.",
+        "Scaling the model from 1B to 7B parameters took 3 days.",
+    ],
+)
+def test_not_comparisons(text):
+    assert rows(text) == []
+
+
+# ------------------------------------------------------------------------ numbers module
+
+
+def test_find_quantities_reads_units_and_skips_names():
+    qs = find_quantities(r"A 2.3times speedup, 5\% and 1/3 rd of GPT-4 with 7B; pm2%.")
+    assert [(q.value, q.family, q.kind) for q in qs] == [
+        (2.3, "ratio", "num"),
+        (5.0, "percent", "num"),
+        (0.33, "fraction", "frac"),
+        (2.0, "percent", "pm"),
+    ]
+
+
+def test_sentence_starts_skip_abbreviations_and_decimals():
+    text = "It reaches 27.49% vs. 25% (e.g. on MM-IQ). Next sentence. Fig. 2 shows it."
+    starts = sentence_starts(text)
+    assert [text[s : s + 4] for s in starts] == ["It r", "Next", "Fig."]
+
+
+# ------------------------------------------------------------------------ public API
+
+
+def test_extract_effects_rows_ids_and_columns():
+    text = "We cut latency by 30% and improve accuracy by 2.1% on SQuAD."
+    out = extract_effects("arxiv:1", "A title", text, REGISTRY)
+    assert [r["effect_id"] for r in out] == ["arxiv:1#1", "arxiv:1#2"]
+    assert all(list(r) == EFFECTS for r in out)
+    assert [r["delta"] for r in out] == [-30.0, 2.1]
+    assert all(r["hedge_local"] in ("marginal", "strong", "none") for r in out)
+    assert all(text[r["start"] : r["end"]] == r["span"] for r in out)
+
+
+def test_extract_effects_hedge_local_from_hedges_module():
+    text = "Our model significantly improves accuracy by 4.5% on SQuAD."
+    (r,) = extract_effects("p", "t", text, None)
+    hedges = pytest.importorskip("marginalia.extract.hedges")
+    assert (r["hedge_local"], r["hedge_local_span"]) == hedges.local_hedge(
+        text, r["start"], r["end"]
+    )
+
+
+def _corpus(records: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(
+        records,
+        columns=[
+            "paper_id",
+            "title",
+            "abstract",
+            "arxiv_id",
+            "doi",
+            "year",
+            "url",
+            "source",
+            "shard",
+        ],
+    )
+    df["year"] = df["year"].astype("Int64")
+    for c in ("paper_id", "title", "abstract", "arxiv_id", "doi", "url", "source"):
+        df[c] = df[c].astype("string")
+    return df
+
+
+def test_extract_corpus_tables_and_dtypes():
+    corpus = _corpus(
+        [
+            {
+                "paper_id": "arxiv:2",
+                "title": "B",
+                "abstract": "It is 2x faster (+1.5%).",
+                "year": 2024,
+                "source": "s",
+                "shard": 0,
+            },
+            {
+                "paper_id": "arxiv:1",
+                "title": "A",
+                "abstract": None,
+                "year": None,
+                "source": "s",
+                "shard": 0,
+            },
+        ]
+    )
+    effects, papers = extract_corpus(corpus, REGISTRY)
+    assert list(effects.columns) == EFFECTS and list(papers.columns) == PAPERS
+    assert effects["effect_id"].tolist() == ["arxiv:2#1", "arxiv:2#2"]
+    assert str(effects["start"].dtype) == "int64" and str(effects["delta"].dtype) == "Float64"
+    assert str(effects["lower_is_better"].dtype) == "boolean"
+    assert str(effects["span"].dtype) == "string" and str(effects["baseline"].dtype) == "Float64"
+    assert papers["n_effects"].tolist() == [2, 0]
+    assert str(papers["year"].dtype) == "Int64" and papers["year"].isna().tolist() == [False, True]
+    assert all(isinstance(json.loads(s), list) for s in papers["hedge_spans"])
+
+
+def test_extract_corpus_empty_gives_typed_empty_tables():
+    effects, papers = extract_corpus(_corpus([]))
+    assert effects.empty and papers.empty
+    assert list(effects.columns) == EFFECTS and list(papers.columns) == PAPERS
+    assert str(effects["delta"].dtype) == "Float64" and str(papers["n_effects"].dtype) == "int64"
+
+
+def test_gather_tables_sorts_by_paper_then_effect_order():
+    a = extract_corpus(
+        _corpus(
+            [
+                {
+                    "paper_id": "p:b",
+                    "title": "B",
+                    "abstract": "x" + " (+1%)" * 11,
+                    "year": 2020,
+                    "source": "s",
+                    "shard": 1,
+                }
+            ]
+        )
+    )
+    b = extract_corpus(
+        _corpus(
+            [
+                {
+                    "paper_id": "p:a",
+                    "title": "A",
+                    "abstract": "2x faster, 3x cheaper.",
+                    "year": 2020,
+                    "source": "s",
+                    "shard": 0,
+                }
+            ]
+        )
+    )
+    effects = gather_tables([a[0], b[0]])
+    assert effects["effect_id"].tolist() == ["p:a#1", "p:a#2"] + [f"p:b#{k}" for k in range(1, 12)]
+    papers = gather_tables([a[1], b[1]])
+    assert papers["paper_id"].tolist() == ["p:a", "p:b"]
+    assert gather_tables([]).columns.tolist() == EFFECTS
+    empty = gather_tables([a[1].iloc[0:0], b[1].iloc[0:0]])
+    assert empty.empty and empty.columns.tolist() == PAPERS
+
+
+def test_extract_shard_script_writes_one_shard(tmp_path):
+    from marginalia.tables import read_table, write_table
+
+    corpus = _corpus(
+        [
+            {
+                "paper_id": "p:1",
+                "title": "One",
+                "abstract": "It is 3x faster.",
+                "year": 2021,
+                "source": "s",
+                "shard": 1,
+            },
+            {
+                "paper_id": "p:2",
+                "title": "Two",
+                "abstract": "Gains of 2% on GSM8K.",
+                "year": 2022,
+                "source": "s",
+                "shard": 0,
+            },
+        ]
+    )
+    write_table(corpus, tmp_path / "papers.parquet")
+    registry = tmp_path / "benchmarks.yaml"
+    registry.write_text(
+        "benchmarks:\n  GSM8K:\n    n: 1319\n    split: test\n    metric_kind: proportion\n"
+        "    scale_max: 100\n    source: test\n",
+        encoding="utf-8",
+    )
+    snakemake = SimpleNamespace(
+        input=SimpleNamespace(corpus=str(tmp_path / "papers.parquet"), benchmarks=str(registry)),
+        output=SimpleNamespace(
+            effects=str(tmp_path / "0.effects.parquet"), papers=str(tmp_path / "0.papers.parquet")
+        ),
+        wildcards=SimpleNamespace(shard="0"),
+        log=[str(tmp_path / "log.txt")],
+    )
+    runpy.run_path(str(REPO / "workflow/scripts/extract_shard.py"), {"snakemake": snakemake})
+    effects = read_table(tmp_path / "0.effects.parquet")
+    papers = read_table(tmp_path / "0.papers.parquet")
+    assert papers["paper_id"].tolist() == ["p:2"]
+    assert effects[["effect_id", "delta", "benchmark"]].values.tolist() == [["p:2#1", 2.0, "GSM8K"]]
+
+
+# ------------------------------------------------------------------------ gold floor
+
+
+def test_gold_floor_on_development_split(data_dir, corpus_path):
+    evaluate = pytest.importorskip("marginalia.evaluate")
+    benchmarks = pytest.importorskip("marginalia.benchmarks")
+    gold_dir = data_dir / "eval" / "dev"
+    gold_effects, gold_papers = evaluate.read_gold(gold_dir)
+    registry = benchmarks.load_registry(REPO / "config" / "benchmarks.yaml")
+    corpus = evaluate.read_corpus(corpus_path)
+    effects, papers = extract_corpus(corpus, registry)
+    result = evaluate.score_extraction(effects, papers, gold_effects, gold_papers, registry)
+    overall = result["effects"]["overall"]
+    assert overall["precision"] >= 0.88, result["false_positives"]
+    assert overall["recall"] >= 0.88, result["misses"]
+    assert overall["f1"] >= 0.90
+    attrs = result["attributes"]
+    assert attrs["direction"]["accuracy"] >= 0.95, result["attribute_errors"]
+    assert attrs["unit"]["accuracy"] >= 0.95, result["attribute_errors"]
+    # every span of the whole corpus is exact
+    text = dict(zip(corpus["paper_id"], corpus["abstract"], strict=True))
+    for row in effects.itertuples():
+        assert text[row.paper_id][row.start : row.end] == row.span

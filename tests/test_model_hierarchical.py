@@ -1,0 +1,423 @@
+"""The hierarchical model (stage 4): data preparation, model structure, fits, tables, outputs.
+
+The fitting tests share one run of ``run_model`` on simulated data with known parameters
+(short chains) and one deliberately failing fit for the diagnostic gate.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+
+from marginalia.errors import MarginaliaError
+from marginalia.model import fit_hierarchical, run_model
+from marginalia.model.hierarchical import (
+    COMPARISON_COLUMNS,
+    HEDGE_COLUMNS,
+    LOO_COLUMNS,
+    NO_EFFECTS,
+    OUTPUT_KEYS,
+    SUMMARY_COLUMNS,
+    ModelResult,
+    ModelSettings,
+    build_hierarchical_model,
+    check_diagnostics,
+    posterior_tree,
+    prepare_data,
+    write_outputs,
+)
+from marginalia.model.priors import DEFAULT_PRIORS, prior_table, priors_for
+from marginalia.model.validation import ValidationSettings, simulate_effects
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = {"draws": 300, "tune": 400, "chains": 2, "seed": 7}
+TRUTH = {
+    "mu": 3.0,
+    "tau_paper": 1.5,
+    "tau_bench": 1.0,
+    "sigma_run": 1.0,
+    "sigma_unknown": 2.0,
+    "beta_upto": 1.0,
+    "beta_hedge[marginal]": -2.0,
+    "beta_hedge[strong]": 2.0,
+}
+
+
+def effects_table(**columns) -> pd.DataFrame:
+    """A small standardized-effects table; every column may be overridden."""
+    n = len(next(iter(columns.values())))
+    base = {
+        "effect_id": [f"p{i // 2}#{i % 2 + 1}" for i in range(n)],
+        "paper_id": [f"p{i // 2}" for i in range(n)],
+        "benchmark": ["GSM8K"] * n,
+        "family": ["pp"] * n,
+        "y": np.linspace(-1.0, 4.0, n),
+        "se": [1.0] * n,
+        "qualifier": [""] * n,
+        "hedge_local": ["none"] * n,
+        "paper_hedge": ["none"] * n,
+        "in_model": [True] * n,
+    }
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+@pytest.fixture(scope="module")
+def simulated() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    settings = ValidationSettings(n_papers=(60, 60))
+    df = simulate_effects(rng, settings, TRUTH)
+    extra = effects_table(
+        family=["log_ratio"] * 4 + ["excluded"] * 2,
+        y=[0.1, 0.3, 0.2, 0.5, np.nan, np.nan],
+        in_model=[True] * 4 + [False] * 2,
+        effect_id=[f"x{i}" for i in range(6)],
+    )
+    return pd.concat([df, extra], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def result(simulated) -> ModelResult:
+    return run_model(simulated, FAST)
+
+
+# ------------------------------------------------------------------ data and model structure
+
+
+def test_prepare_data_levels_classes_and_unknown_se():
+    df = effects_table(
+        benchmark=["GSM8K", "", "", "MATH"],
+        se=[1.0, np.nan, 0.0, 2.0],
+        hedge_local=["marginal", "strong", "", None],
+        qualifier=["up_to", "", "approx", "UP_TO"],
+    )
+    data = prepare_data(df, "pp", "claim")
+    assert data.n_effects == 4
+    assert data.papers == ("p0", "p1")
+    # unnamed benchmarks get one level per paper
+    assert data.benches == ("GSM8K", "unnamed@p0", "unnamed@p1", "MATH")
+    assert list(data.bench_idx) == [0, 1, 2, 3]
+    assert data.hedges == ("none", "marginal", "strong")
+    assert list(data.hedge_idx) == [1, 2, 0, 0]
+    assert dict(data.class_counts) == {"none": 2, "marginal": 1, "strong": 1}
+    assert list(data.upto) == [1.0, 0.0, 0.0, 1.0]
+    # se of 0 or NaN is unknown
+    assert list(data.se_known) == [True, False, False, True]
+
+
+def test_prepare_data_reference_falls_back_and_filters_rows():
+    df = effects_table(
+        hedge_local=["strong", "marginal", "strong", "strong"],
+        family=["pp", "pp", "log_ratio", "pp"],
+        in_model=[True, True, True, False],
+    )
+    data = prepare_data(df, "pp", "claim")
+    assert data.effect_ids == ("p0#1", "p0#2")
+    assert data.hedges == ("marginal", "strong")
+    assert data.reference == "marginal"
+
+
+def test_prepare_data_rejects_unknown_hedge_and_missing_columns():
+    with pytest.raises(MarginaliaError, match="hedge_local: unknown hedge class.*huge"):
+        prepare_data(effects_table(hedge_local=["huge", "none"]), "pp", "claim")
+    with pytest.raises(MarginaliaError, match="lacks column.*paper_hedge"):
+        prepare_data(effects_table(y=[1.0, 2.0]).drop(columns="paper_hedge"), "pp", "claim")
+
+
+def test_model_has_coords_dims_and_data_indices():
+    df = effects_table(
+        y=[1.0, 2.0, 0.5], hedge_local=["none", "marginal", "none"], benchmark=["A", "B", ""]
+    )
+    model = build_hierarchical_model(prepare_data(df, "pp", "claim"), priors_for("pp"))
+    assert model.coords["hedge"] == ("none", "marginal")
+    assert model.coords["hedge_free"] == ("marginal",)
+    assert model.coords["bench"] == ("A", "B", "unnamed@p1")
+    dims = model.named_vars_to_dims
+    assert dims["theta"] == ("effect",)
+    assert dims["z_paper"] == ("paper",)
+    assert dims["z_bench"] == ("bench",)
+    assert dims["class_mean"] == ("hedge",)
+    for name in ("paper_idx", "bench_idx", "hedge_idx", "upto", "se", "se_known"):
+        assert name in model.named_vars and dims[name] == ("effect",)
+    assert {v.name for v in model.free_RVs} == {
+        "mu",
+        "beta_hedge_free",
+        "beta_upto",
+        "tau_paper",
+        "tau_bench",
+        "z_paper",
+        "z_bench",
+        "sigma_run",
+        "sigma_unknown",
+    }
+    single = build_hierarchical_model(
+        prepare_data(effects_table(y=[1.0, 2.0]), "pp", "claim"), priors_for("pp")
+    )
+    assert "beta_hedge_free" not in single.named_vars
+
+
+def test_settings_defaults_match_the_schema_and_reject_unknown_keys():
+    schema = yaml.safe_load((REPO / "workflow/schemas/model.schema.yaml").read_text())
+    props = schema["properties"]
+    defaults = ModelSettings()
+    for key in ("sampler", "draws", "tune", "chains", "target_accept", "adaptation", "seed"):
+        assert props[key]["default"] == getattr(defaults, key), key
+    for key, spec in props["thresholds"]["properties"].items():
+        assert spec["default"] == getattr(defaults.thresholds, key), key
+    for key, spec in props["retry"]["properties"].items():
+        assert spec["default"] == getattr(defaults.retry, key), key
+    for family in ("pp", "log_ratio"):
+        for key, spec in schema["$defs"][family]["properties"].items():
+            assert spec["default"] == getattr(DEFAULT_PRIORS[family], key), (family, key)
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    assert ModelSettings.from_config(config["model"]) == defaults
+    with pytest.raises(MarginaliaError, match="config key model: unknown setting.*drwas"):
+        ModelSettings.from_config({"drwas": 10})
+    with pytest.raises(MarginaliaError, match=r"model.priors.pp.mu_sd: must be > 0"):
+        ModelSettings.from_config({"priors": {"pp": {"mu_sd": 0}}})
+
+
+def test_prior_table_states_the_sigma_run_evidence():
+    table = prior_table(priors_for("pp"), "pp")
+    row = table.set_index("parameter").loc["sigma_run"]
+    assert row["distribution"] == "LogNormal(log 1, 0.7)"
+    assert "0.23-2.09 pp" in row["rationale"]
+    assert set(table["parameter"]) >= {"mu", "beta_hedge", "tau_paper", "sigma_unknown"}
+
+
+def test_check_diagnostics_flags_bad_chains_and_skips_constants():
+    rng = np.random.default_rng(0)
+    good = rng.normal(size=(4, 500))
+    tree = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset(
+                {
+                    "mu": (("chain", "draw"), good),
+                    "beta_hedge": (("chain", "draw", "hedge"), np.zeros((4, 500, 1))),
+                }
+            ),
+            "sample_stats": xr.Dataset(
+                {
+                    "diverging": (("chain", "draw"), np.zeros((4, 500), bool)),
+                    "energy": (("chain", "draw"), rng.normal(size=(4, 500))),
+                }
+            ),
+        }
+    )
+    thresholds = ModelSettings().thresholds
+    ok = check_diagnostics(tree, thresholds)
+    assert ok["ok"] and ok["reasons"] == [] and ok["divergences"] == 0
+    assert ok["max_rhat"] < 1.01 and ok["required_ess_bulk"] == 400
+    shifted = good + np.arange(4)[:, None] * 3.0
+    tree["posterior"] = xr.DataTree(xr.Dataset({"mu": (("chain", "draw"), shifted)}))
+    div = np.zeros((4, 500), bool)
+    div[0, :3] = True
+    tree["sample_stats"] = xr.DataTree(
+        tree.sample_stats.dataset.assign(diverging=(("chain", "draw"), div))
+    )
+    bad = check_diagnostics(tree, thresholds)
+    assert not bad["ok"]
+    assert bad["divergences"] == 3
+    assert any(r.startswith("3 divergent transitions") for r in bad["reasons"])
+    assert any(r.startswith("max R-hat") and "on mu" in r for r in bad["reasons"])
+
+
+# ------------------------------------------------------------------ fitted model
+
+
+@pytest.mark.slow
+def test_recovers_known_mu_and_hedge_difference(result):
+    s = result.summary.set_index(["analysis", "parameter"])
+    mu = s.loc[("claim", "mu")]
+    assert mu["eti_5"] <= TRUTH["mu"] <= mu["eti_95"]
+    assert abs(mu["mean"] - TRUTH["mu"]) < 1.5
+    h = result.hedge_classes.set_index(["analysis", "hedge_class"])
+    diff = h.loc[("claim", "marginal - strong")]
+    # truth: marginal - strong = -4 pp
+    assert diff["eti_5"] <= -4.0 <= diff["eti_95"]
+    assert diff["eti_95"] < 0
+    assert diff["p_marginal_lt_strong"] > 0.95
+    strong = h.loc[("claim", "strong")]
+    assert strong["eti_5"] <= TRUTH["mu"] + 2.0 <= strong["eti_95"]
+
+
+@pytest.mark.slow
+def test_tables_have_contract_columns_and_shapes(result, simulated):
+    n_pp = int((simulated["family"] == "pp").sum())
+    assert list(result.summary.columns) == SUMMARY_COLUMNS
+    claim = result.summary[result.summary["analysis"] == "claim"]
+    assert set(claim["family"]) == {"pp"}
+    assert set(claim["parameter"]) >= {
+        "mu",
+        "tau_paper",
+        "tau_bench",
+        "sigma_run",
+        "sigma_unknown",
+        "beta_upto",
+        "beta_hedge[none]",
+        "beta_hedge[marginal]",
+        "beta_hedge[strong]",
+    }
+    paper = result.summary[result.summary["analysis"] == "paper"]
+    assert "beta_hedge[mixed]" in set(paper["parameter"])
+
+    comp = result.comparisons
+    assert list(comp.columns) == COMPARISON_COLUMNS
+    assert len(comp) == 2 * n_pp
+    assert comp.groupby("analysis").size().to_dict() == {"claim": n_pp, "paper": n_pp}
+    assert set(comp["effect_id"]) == set(simulated.loc[simulated["family"] == "pp", "effect_id"])
+    assert (comp["theta_lo"] <= comp["theta_mean"]).all()
+    assert (comp["theta_mean"] <= comp["theta_hi"]).all()
+    assert comp["shrinkage"].between(0, 1).all()
+    assert (comp["p_meaningful"] <= comp["p_positive"]).all()
+    assert comp["se"].isna().any() and comp["se"].notna().any()
+
+    hc = result.hedge_classes
+    assert list(hc.columns) == HEDGE_COLUMNS
+    assert list(hc.loc[hc["analysis"] == "claim", "hedge_class"]) == [
+        "none",
+        "marginal",
+        "strong",
+        "marginal - strong",
+    ]
+    assert len(hc[hc["analysis"] == "paper"]) == 5
+    claim_hc = hc[(hc["analysis"] == "claim") & (hc["hedge_class"] != "marginal - strong")]
+    assert claim_hc["n_effects"].sum() == n_pp
+
+    loo = result.loo
+    assert list(loo.columns) == LOO_COLUMNS
+    assert set(loo["model"]) == {
+        "hierarchical_claim",
+        "hierarchical_paper",
+        "complete_pooling",
+        "no_pooling",
+    }
+    assert sorted(loo["rank"]) == [0, 1, 2, 3]
+    # the data have real paper, benchmark and hedge structure: pooling everything loses
+    best = loo.set_index("model")["elpd"]
+    assert best["hierarchical_claim"] > best["complete_pooling"]
+
+
+@pytest.mark.slow
+def test_diagnostics_record_every_fit_and_the_log_ratio_decision(result):
+    d = result.diagnostics
+    assert d["sampler"] == "nutpie"
+    assert d["seconds"] > 0
+    names = [f["name"] for f in d["fits"]]
+    assert names == ["pp_claim", "pp_paper", "pp_complete_pooling", "pp_no_pooling"]
+    for fit in d["fits"]:
+        assert {"ok", "divergences", "max_rhat", "min_ess_bulk", "min_ess_tail", "attempts"} <= set(
+            fit
+        )
+        assert fit["attempts"][0]["tune"] == FAST["tune"]
+    hier_ok = all(f["ok"] for f in d["fits"] if f["model"] == "hierarchical")
+    assert d["ok"] == hier_ok
+    assert d["families"]["log_ratio"] == {
+        "n_effects": 4,
+        "modelled": False,
+        "note": "4 effect(s) < min_effects_log_ratio = 10: not modelled",
+    }
+    assert {row["parameter"] for row in d["priors"]} >= {"mu", "sigma_run"}
+    assert set(result.trees) == {"pp_claim", "pp_paper"}
+    assert "log_likelihood" in result.trees["pp_claim"].children
+
+
+@pytest.mark.slow
+def test_outputs_are_written_and_load_with_arviz(result, tmp_path):
+    paths = {
+        k: tmp_path / f"{k}.{'nc' if k == 'posterior' else 'json' if k == 'diagnostics' else 'csv'}"
+        for k in OUTPUT_KEYS
+    }
+    write_outputs(result, paths)
+    tree = az.from_netcdf(paths["posterior"])
+    assert tree.posterior["mu"].dims == ("chain", "draw")
+    assert tree.posterior["theta"].sizes["effect"] == len(result.trees["pp_claim"].posterior.effect)
+    assert tree.log_likelihood["y"].dims == ("chain", "draw", "effect")
+    assert "mixed" in list(tree["pp_paper"].posterior["hedge"].values)
+    assert tree.attrs["marginalia_fits"] == "pp_claim,pp_paper"
+    summary = pd.read_csv(paths["summary"])
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    assert len(summary) == len(result.summary)
+    assert list(pd.read_csv(paths["comparisons"]).columns) == COMPARISON_COLUMNS
+    assert list(pd.read_csv(paths["loo"]).columns) == LOO_COLUMNS
+    diag = json.loads(paths["diagnostics"].read_text())
+    assert diag["ok"] == result.ok and diag["reasons"] == result.diagnostics["reasons"]
+
+
+@pytest.mark.slow
+def test_posterior_tree_puts_other_fits_in_child_nodes(result):
+    trees = dict(result.trees)
+    trees["log_ratio_claim"] = trees["pp_paper"]
+    fake = ModelResult(
+        trees=trees,
+        summary=result.summary,
+        hedge_classes=result.hedge_classes,
+        comparisons=result.comparisons,
+        loo=result.loo,
+        diagnostics=result.diagnostics,
+        priors=result.priors,
+    )
+    tree = posterior_tree(fake)
+    assert {"posterior", "pp_paper", "log_ratio_claim"} <= set(tree.children)
+    assert "posterior" in tree["log_ratio_claim"].children
+    assert "marginalia_layout" not in result.trees["pp_claim"].attrs
+
+
+# ------------------------------------------------------------------ gate and small data
+
+
+@pytest.mark.slow
+def test_failing_gate_is_retried_once_then_reported():
+    df = effects_table(
+        family=["log_ratio"] * 6,
+        y=[0.1, 0.25, -0.05, 0.4, 0.2, 0.15],
+        se=[0.05, np.nan, 0.1, 0.08, np.nan, 0.05],
+        hedge_local=["none", "strong", "none", "strong", "none", "none"],
+    )
+    config = {
+        "draws": 100,
+        "tune": 100,
+        "chains": 2,
+        "seed": 3,
+        "thresholds": {"min_ess_bulk_per_chain": 1e9},
+    }
+    fit = fit_hierarchical(df, config, family="log_ratio", analysis="claim")
+    d = fit.diagnostics
+    assert not fit.ok
+    assert d["retried"] is True
+    first, second = d["attempts"]
+    assert (first["tune"], first["target_accept"], first["seed"]) == (100, 0.9, 3)
+    assert (second["tune"], second["target_accept"], second["seed"]) == (200, 0.97, 4)
+    assert (first["adaptation"], second["adaptation"]) == ("diag", "low_rank")
+    assert any("min bulk ESS" in r and "need 2e+09" in r for r in d["reasons"])
+    assert all(r.startswith("log_ratio_claim: ") for r in d["reasons"])
+    assert "only 6 effect(s): the posterior mostly reflects the priors" in d["notes"]
+    assert "no effects in hedge class(es) marginal: not estimated" in d["notes"]
+    assert list(fit.idata.posterior["hedge"].values) == ["none", "strong"]
+    # the log-ratio priors were used
+    assert fit.idata.posterior["sigma_run"].median() < 0.5
+
+
+def test_no_effects_to_model_still_writes_outputs(tmp_path):
+    df = effects_table(family=["excluded", "excluded"], y=[np.nan, np.nan], in_model=[False] * 2)
+    res = run_model(df, FAST)
+    assert not res.ok
+    assert res.diagnostics["status"] == NO_EFFECTS
+    assert res.diagnostics["reasons"][0].startswith("no effects to model")
+    assert res.trees == {}
+    assert res.summary.empty and list(res.summary.columns) == SUMMARY_COLUMNS
+    assert res.comparisons.empty and list(res.comparisons.columns) == COMPARISON_COLUMNS
+    paths = {k: tmp_path / f"{k}.out" for k in OUTPUT_KEYS}
+    write_outputs(res, paths)
+    tree = az.from_netcdf(paths["posterior"])
+    assert tree.attrs["marginalia_status"] == NO_EFFECTS
+    assert json.loads(paths["diagnostics"].read_text())["ok"] is False
+    with pytest.raises(MarginaliaError, match="no effects to model"):
+        fit_hierarchical(df, FAST)

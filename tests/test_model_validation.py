@@ -1,0 +1,127 @@
+"""Simulation-based check of the hierarchical model (the fast version of validate_model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from marginalia.errors import MarginaliaError
+from marginalia.model.priors import priors_for
+from marginalia.model.validation import (
+    COVERAGE_COLUMNS,
+    PARAMETERS,
+    THETA,
+    ValidationSettings,
+    coverage_table,
+    draw_truth,
+    run_validation,
+    simulate_effects,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_simulated_tables_have_realistic_structure():
+    settings = ValidationSettings()
+    rng = np.random.default_rng(5)
+    truth = draw_truth(rng, settings, priors_for("pp"))
+    assert set(truth) == {p for p in PARAMETERS if " - " not in p}
+    assert truth["tau_paper"] >= 0 and truth["sigma_run"] > 0
+    df = simulate_effects(rng, settings, truth)
+    per_paper = df.groupby("paper_id").size()
+    assert 50 <= len(per_paper) <= 100
+    assert per_paper.between(1, 4).all()
+    assert df["effect_id"].is_unique
+    assert set(df["hedge_local"]) == {"none", "marginal", "strong"}
+    # unnamed benchmarks never have a known SE; about 40% of SEs are unknown in all
+    assert df.loc[df["benchmark"] == "", "se"].isna().all()
+    assert 0.25 < df["se"].isna().mean() < 0.55
+    assert (df.loc[df["se"].notna(), "se"] > 0).all()
+    for _, group in df.groupby("paper_id"):
+        classes = set(group["hedge_local"])
+        expected = (
+            "mixed"
+            if {"marginal", "strong"} <= classes
+            else "marginal"
+            if "marginal" in classes
+            else "strong"
+            if "strong" in classes
+            else "none"
+        )
+        assert set(group["paper_hedge"]) == {expected}
+
+
+def test_fixed_truth_is_used_and_settings_are_checked():
+    settings = ValidationSettings.from_config({"truth": "fixed", "fixed": {"mu": 7.5}})
+    truth = draw_truth(np.random.default_rng(0), settings, priors_for("pp"))
+    assert truth["mu"] == 7.5 and truth["beta_hedge[marginal]"] == -1.5
+    with pytest.raises(MarginaliaError, match="validation.truth"):
+        ValidationSettings.from_config({"truth": "posterior"})
+    with pytest.raises(MarginaliaError, match="validation.n_papers"):
+        ValidationSettings.from_config({"n_papers": [10, 5]})
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    assert ValidationSettings.from_config(config["validation"]) == ValidationSettings()
+    schema = yaml.safe_load((REPO / "workflow/schemas/validation.schema.yaml").read_text())
+    for key in ("n_datasets", "seed", "truth", "n_benchmarks", "draws", "tune", "chains"):
+        assert schema["properties"][key]["default"] == getattr(ValidationSettings(), key), key
+
+
+def test_coverage_table_counts_and_binomial_interval():
+    records = pd.DataFrame(
+        {
+            "parameter": ["mu"] * 10 + [THETA] * 4,
+            "dataset": list(range(10)) + [0, 0, 1, 1],
+            "truth": [1.0] * 14,
+            "mean": [1.5] * 10 + [1.0] * 4,
+            "lo": [0.0] * 9 + [2.0] + [0.0] * 4,
+            "hi": [2.0] * 9 + [3.0] + [2.0] * 4,
+            "covered": [True] * 9 + [False] + [True] * 4,
+            "gate_ok": [True] * 8 + [False] * 2 + [True] * 4,
+        }
+    )
+    table = coverage_table(records, 0.9)
+    assert list(table.columns) == COVERAGE_COLUMNS
+    mu = table.set_index("parameter").loc["mu"]
+    assert mu["n_datasets"] == 10 and mu["n_intervals"] == 10
+    assert mu["coverage"] == pytest.approx(0.9)
+    # Clopper-Pearson 95% interval for 9/10
+    assert mu["coverage_lo95"] == pytest.approx(0.5550, abs=1e-4)
+    assert mu["coverage_hi95"] == pytest.approx(0.9975, abs=1e-4)
+    assert mu["mean_width"] == pytest.approx(1.9)
+    assert mu["bias"] == pytest.approx(0.5)
+    assert mu["n_gate_failed"] == 2
+    theta = table.set_index("parameter").loc[THETA]
+    assert theta["n_datasets"] == 2 and theta["n_intervals"] == 4
+
+
+@pytest.mark.slow
+def test_fast_simulation_check_recovers_parameters():
+    coverage, records = run_validation(
+        {"seed": 1},
+        {
+            "n_datasets": 4,
+            "truth": "fixed",
+            "n_papers": [50, 70],
+            "draws": 200,
+            "tune": 300,
+            "chains": 2,
+        },
+    )
+    assert list(coverage.columns) == COVERAGE_COLUMNS
+    assert list(coverage["parameter"]) == [*PARAMETERS, THETA]
+    assert (coverage["n_datasets"] == 4).all()
+    scalar = records[records["parameter"] != THETA]
+    # 36 intervals at 90%: most must cover the truth
+    assert len(scalar) == 36
+    assert scalar["covered"].mean() >= 0.75
+    theta = coverage.set_index("parameter").loc[THETA]
+    assert theta["n_intervals"] > 4 * 50
+    assert 0.8 <= theta["coverage"] <= 0.98
+    mu = coverage.set_index("parameter").loc["mu"]
+    assert abs(mu["bias"]) < 1.0
+    assert (coverage["coverage_lo95"] <= coverage["coverage"]).all()
+    assert (coverage["coverage"] <= coverage["coverage_hi95"]).all()

@@ -1,0 +1,169 @@
+"""Real Snakemake runs in temporary directories: lint, dry run, config errors, full runs."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from marginalia.columns import CORPUS, EFFECTS, PAPERS
+from wf import REPO, make_workdir, run_snakemake
+
+
+def test_lint_is_clean(tmp_path):
+    work = make_workdir(tmp_path)
+    proc = run_snakemake(work, "--lint", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dry_run_plans_every_stage(tmp_path):
+    work = make_workdir(tmp_path)
+    proc = run_snakemake(work, "-n", "--quiet", "rules")
+    out = proc.stdout + proc.stderr
+    for rule in (
+        "fetch_source",
+        "merge_corpus",
+        "extract_shard",
+        "gather_extractions",
+        "standardize_effects",
+        "fit_model",
+        "analyze_power",
+        "render_report",
+    ):
+        assert rule in out, f"{rule} missing from the plan:\n{out}"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"corpus": {"shards": "four"}}, "shards"),
+        ({"corpus": {"colour": "blue"}}, "colour"),
+        ({"modle": {}}, "modle"),
+        ({"corpus": {"sources": [{"name": "bad name!", "type": "file", "path": "x"}]}}, "name"),
+        ({"corpus": {"sources": [{"name": "a", "type": "ftp", "path": "x"}]}}, "ftp"),
+        ({"corpus": {"sources": [{"name": "a", "type": "file"}]}}, "path"),
+    ],
+)
+def test_bad_config_stops_before_any_job(tmp_path, overrides, expected):
+    work = make_workdir(tmp_path, overrides)
+    proc = run_snakemake(work, "-n", check=False)
+    assert proc.returncode != 0
+    err = proc.stdout + proc.stderr
+    assert "Error validating config file" in err
+    assert expected in err
+    assert not (work / "results").exists()
+
+
+def test_semantic_config_errors_name_the_key(tmp_path):
+    dup = {"name": "a", "type": "file", "path": "config/corpus/hf-trending-marginal.txt"}
+    work = make_workdir(tmp_path, {"corpus": {"sources": [dup, dup]}})
+    proc = run_snakemake(work, "-n", check=False)
+    assert proc.returncode != 0
+    assert "corpus.sources[1].name" in proc.stdout + proc.stderr
+
+    missing = {"name": "a", "type": "file", "path": "papers/nope.jsonl"}
+    work2 = make_workdir(tmp_path / "2", {"corpus": {"sources": [missing]}})
+    proc = run_snakemake(work2, "-n", check=False)
+    assert proc.returncode != 0
+    assert "corpus.sources[0].path" in proc.stdout + proc.stderr
+    assert "papers/nope.jsonl" in proc.stdout + proc.stderr
+
+
+def test_bad_corpus_file_fails_with_file_and_line_and_keeps_other_sources(tmp_path):
+    work = make_workdir(tmp_path)
+    (work / "bad.jsonl").write_text('{"title": "A", "abstract": "x"}\n{"title": "B"}\n')
+    good = {"name": "good", "type": "file", "path": "config/corpus/hf-trending-marginal.txt"}
+    bad = {"name": "bad", "type": "file", "path": "bad.jsonl"}
+    cfg = yaml.safe_load((work / "config" / "config.yaml").read_text())
+    cfg["corpus"]["sources"] = [good, bad]
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))
+    proc = run_snakemake(
+        work,
+        "--keep-going",
+        "results/corpus/sources/good.jsonl",
+        "results/corpus/sources/bad.jsonl",
+        check=False,
+    )
+    assert proc.returncode != 0
+    log = (work / "logs" / "fetch_source" / "bad.log").read_text()
+    assert "bad.jsonl, line 2: abstract is missing" in log
+    assert not (work / "results" / "corpus" / "sources" / "bad.jsonl").exists()
+    assert (work / "results" / "corpus" / "sources" / "good.jsonl").exists()
+
+
+@pytest.mark.slow
+def test_full_run_on_the_embedded_corpus_then_nothing_to_do(tmp_path):
+    work = make_workdir(tmp_path)
+    run_snakemake(work)
+    res = work / "results"
+    corpus = pd.read_parquet(res / "corpus" / "papers.parquet")
+    assert list(corpus.columns) == CORPUS
+    assert len(corpus) == 93
+    assert corpus["title"].iloc[0] == (
+        "Rethinking Thinking Tokens: Understanding Why They Underperform in Practice"
+    )
+    effects = pd.read_parquet(res / "effects.parquet")
+    assert list(effects.columns) == EFFECTS
+    assert len(effects) > 40
+    for row in effects.itertuples():
+        abstract = corpus.loc[corpus.paper_id == row.paper_id, "abstract"].iloc[0]
+        assert abstract[row.start : row.end] == row.span
+    papers = pd.read_csv(res / "papers.csv")
+    assert list(papers.columns) == PAPERS
+    assert len(papers) == 93
+    for name in (
+        "effects.csv",
+        "power.csv",
+        "power_summary.csv",
+        "report.html",
+        "model/effects_standardized.csv",
+        "model/posterior.nc",
+        "model/summary.csv",
+        "model/hedge_classes.csv",
+        "model/comparisons.csv",
+        "model/loo.csv",
+        "model/diagnostics.json",
+    ):
+        assert (res / name).stat().st_size > 0, name
+    diag = json.loads((res / "model" / "diagnostics.json").read_text())
+    assert "ok" in diag
+    for rule in ("fetch_source", "extract_shard", "fit_model", "render_report"):
+        assert list((work / "logs" / rule).iterdir()), f"no log for {rule}"
+    assert list((res / "benchmarks" / "fit_model").glob("*.tsv"))
+    # A second run has nothing to do.
+    proc = run_snakemake(work)
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_configfile_with_another_paper_list(tmp_path):
+    work = make_workdir(tmp_path)
+    rows = [
+        ("A faster sampler", "Our sampler runs 3.5x faster than NUTS while matching accuracy."),
+        (
+            "Better reasoning",
+            "Our method improves accuracy on GSM8K from 58.3% to 68.6%, a significant gain.",
+        ),
+        ("Modest gains", "The approach only marginally improves accuracy on MMLU (+0.4%)."),
+        ("Data pruning", "Pruning improves CIFAR-10 accuracy by 1.2% over random pruning."),
+    ]
+    with open(work / "mine.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["title", "abstract"])
+        w.writerows(rows)
+    cfg = yaml.safe_load((work / "config" / "config.yaml").read_text())
+    cfg["corpus"]["sources"] = [{"name": "mine", "type": "file", "path": "mine.csv"}]
+    (work / "my.yaml").write_text(yaml.safe_dump(cfg))
+    run_snakemake(work, "--configfile", "my.yaml")
+    corpus = pd.read_csv(work / "results" / "corpus" / "papers.csv")
+    assert sorted(corpus["title"]) == sorted(r[0] for r in rows)
+    assert set(corpus["source"]) == {"mine"}
+    effects = pd.read_csv(work / "results" / "effects.csv")
+    assert set(effects["title"]) <= {r[0] for r in rows}
+    assert len(effects) >= 4
+    html = (work / "results" / "report.html").read_text()
+    assert "Better reasoning" in html
+    assert REPO.name not in ("",)

@@ -1,0 +1,65 @@
+# Helpers shared by the stage files, named for what they return. No science here.
+import sys
+from pathlib import Path
+
+# src/ is importable here even when marginalia is not pip-installed (job scripts do the same
+# through workflow/scripts/_marginalia_path.py).
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from marginalia.config import check_config, source_by_name
+
+check_config(config)
+
+
+wildcard_constraints:
+    source=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+    shard=r"\d+",
+
+
+CONDA_ENV = "../../envs/marginalia.yaml"
+
+
+def source_names():
+    return [s["name"] for s in config["corpus"]["sources"]]
+
+
+def source_outputs():
+    return expand("results/corpus/sources/{source}.jsonl", source=source_names())
+
+
+def source_config(wildcards):
+    return source_by_name(config, wildcards.source)
+
+
+def source_input(wildcards):
+    """Local files a source reads (so that editing them reruns the fetch)."""
+    src = source_by_name(config, wildcards.source)
+    files = [src[k] for k in ("path", "ids_file") if src.get(k)]
+    return files
+
+
+def arxiv_slots(wildcards):
+    """1 for arXiv sources: with `resources: arxiv_api=1` in the profile, arXiv fetches run one
+    at a time, as arXiv's terms ask (one connection at a time)."""
+    return int(source_by_name(config, wildcards.source)["type"] == "arxiv")
+
+
+def shard_ids():
+    return list(range(config["corpus"]["shards"]))
+
+
+def shard_outputs(what):
+    return expand("results/extract/shards/{shard}.{what}.parquet", shard=shard_ids(), what=what)
+
+
+def final_outputs():
+    return [
+        "results/corpus/papers.csv",
+        "results/effects.csv",
+        "results/papers.csv",
+        "results/model/effects_standardized.csv",
+        "results/model/diagnostics.json",
+        "results/power.csv",
+        "results/power_summary.csv",
+        "results/report.html",
+    ]

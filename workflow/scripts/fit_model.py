@@ -1,0 +1,26 @@
+"""Adapter for rule fit_model: standardized effects -> results/model/ (posterior, tables, gate)."""
+
+import logging
+from typing import TYPE_CHECKING
+
+import _marginalia_path  # noqa: F401  (src/ on sys.path; see that module)
+from marginalia.model.hierarchical import OUTPUT_KEYS, run_model, write_outputs
+from marginalia.runner import run
+from marginalia.tables import read_table
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+
+def main():
+    effects = read_table(snakemake.input.effects)
+    result = run_model(effects, snakemake.params.model, cores=snakemake.threads)
+    write_outputs(result, {key: snakemake.output[key] for key in OUTPUT_KEYS})
+    if not result.ok:
+        logging.getLogger("marginalia").warning(
+            "model diagnostics FAILED (outputs written with ok=false): %s",
+            "; ".join(result.diagnostics["reasons"]),
+        )
+
+
+run(main, snakemake.log[0])
