@@ -270,3 +270,27 @@ def test_minimal_registry_round_trip():
         "case_sensitive": False,
         "source": "dataset card",
     }
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("Pascal VOC", "PASCAL VOC"),
+        ("VOC2007", "PASCAL VOC 2007"),
+        ("PASCAL VOC 2012", "PASCAL VOC 2012"),
+        ("IWSLT'14 German to English", "IWSLT'14 De-En"),
+        ("IWSLT14 De-En", "IWSLT'14 De-En"),
+        ("WMT 2014 English-to-French", "WMT14 newstest2014"),
+        ("MS COCO", "COCO"),
+    ],
+)
+def test_detection_and_translation_spellings(registry, written, canonical):
+    assert registry.canonical(written) == canonical
+
+
+def test_voc_and_iwslt_sizes(registry):
+    assert registry.get("PASCAL VOC 2007")["n"] == 4952
+    assert registry.get("IWSLT'14 De-En")["n"] == 6750
+    for name in ("PASCAL VOC", "PASCAL VOC 2012"):
+        assert registry.get(name)["n"] is None
+        assert "n null" in registry.get(name)["source"]

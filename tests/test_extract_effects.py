@@ -615,3 +615,125 @@ def test_gold_floor_on_development_split(data_dir, corpus_path):
     text = dict(zip(corpus["paper_id"], corpus["abstract"], strict=True))
     for row in effects.itertuples():
         assert text[row.paper_id][row.start : row.end] == row.span
+
+
+# ------------------------------------------------------------- constructions of unseen abstracts
+# (sentences written for these tests; each covers one general construction)
+
+
+def test_metric_name_between_number_and_change_noun():
+    r = one("Retrieval gives a 9 percent perplexity reduction on news text.")
+    assert fields(r)[:5] == (-9.0, "percent", "relative", "", "better")
+    r = one("The adapter yields a 6.5% relative CER reduction over the baseline.")
+    assert fields(r)[:5] == (-6.5, "percent", "relative", "", "better")
+
+
+def test_hyphenated_up_to_is_a_qualifier():
+    r = one("Pruning attains up-to 4.2% accuracy gain on the probe set.")
+    assert (r["delta"], r["qualifier"]) == (4.2, "up_to")
+
+
+def test_improvement_of_an_error_metric_is_a_decrease():
+    r = one("For equal latency, the cascade obtains a 5% relative improvement in WER.")
+    assert fields(r)[:5] == (-5.0, "percent", "relative", "", "better")
+    assert r["lower_is_better"] is True
+
+
+def test_ranges_of_margins_after_outperforms_are_ranges():
+    out = rows("Our decoder consistently outperforms the baseline (from 0.9 to 1.6 BLEU points).")
+    assert [(r["delta"], r["qualifier"], r["unit"]) for r in out] == [
+        (0.9, "range_low", "points"),
+        (1.6, "range_high", "points"),
+    ]
+    # a plain from-to stays a before/after pair
+    r = one("Accuracy rises from 61.0% to 64.5% with the new loss.")
+    assert (r["delta"], r["baseline"], r["treatment"]) == (3.5, 61.0, 64.5)
+
+
+def test_share_of_a_gap_recovered_and_a_listed_range():
+    out = rows(
+        "With three hints the student recovers 30% to 55% of the gap to the teacher on easy "
+        "tasks and 10% to 20% on hard tasks."
+    )
+    assert [(r["delta"], r["qualifier"], r["scale"]) for r in out] == [
+        (30.0, "range_low", "relative"),
+        (55.0, "range_high", "relative"),
+        (10.0, "range_low", "relative"),
+        (20.0, "range_high", "relative"),
+    ]
+    r = one("Distillation closes 40% of the performance gap.")
+    assert (r["delta"], r["scale"], r["direction"]) == (40.0, "relative", "better")
+
+
+def test_better_than_by_records_the_margin_not_the_level_difference():
+    r = one("It reaches 27.3 BLEU, better than the previous best by 0.8 BLEU, on the test set.")
+    assert fields(r)[:5] == (0.8, "points", "absolute", "", "better")
+
+
+def test_percent_of_reference_with_a_metric_noun():
+    r = one("The tiny student keeps about 85% performance of the original teacher.")
+    assert fields(r)[:5] == (85.0, "percent", "relative", "approx", "worse")
+
+
+def test_latex_math_mode_factors_and_percents():
+    out = rows(r"The kernel is $3.1\times$ faster, with only a $0.02\%$ drop in accuracy.")
+    assert [(r["delta"], r["unit"], r["direction"]) for r in out] == [
+        (3.1, "ratio", "better"),
+        (-0.02, "percent", "worse"),
+    ]
+    assert rows("Each run costs $100 on a cloud GPU.") == []
+
+
+def test_faster_time_factor_is_better():
+    r = one("We obtain up to 1.8x faster inference time on commodity CPUs.")
+    assert (r["delta"], r["qualifier"], r["direction"]) == (1.8, "up_to", "better")
+
+
+def test_conceded_cost_shares_the_benchmark_of_its_gain():
+    out = rows(
+        "We cut the memory needed to train a ResNet on CIFAR-10 by 12x with a 0.3% loss in "
+        "accuracy.",
+        REGISTRY,
+    )
+    assert [(r["delta"], r["benchmark"], r["direction"]) for r in out] == [
+        (12.0, "CIFAR-10", "better"),
+        (-0.3, "CIFAR-10", "worse"),
+    ]
+
+
+def test_share_of_a_resource_kept():
+    r = one("The sparse model matches the dense one while retaining only 30% of its weights.")
+    assert (r["delta"], r["metric"], r["direction"], r["aspect"]) == (
+        30.0,
+        "parameters",
+        "better",
+        "efficiency",
+    )
+    r = one("Decoding quality holds while keeping only 15% of the KV cache.")
+    assert (r["delta"], r["metric"], r["scale"]) == (15.0, "memory", "relative")
+
+
+def test_level_contrasted_with_only_a_lower_level():
+    r = one("The agent solves 64.0% of tasks in simulation but only 31.5% on the real robot.")
+    assert (r["delta"], r["baseline"], r["treatment"], r["direction"], r["scale"]) == (
+        -32.5,
+        64.0,
+        31.5,
+        "worse",
+        "absolute",
+    )
+    # shares of a resource are not levels
+    assert rows("We label 8% of the samples on site A but only 2% on site B.") == []
+
+
+def test_list_of_margins_with_one_metric_shares_the_benchmark():
+    out = rows(
+        "FooDet gets 4.0% higher accuracy on CIFAR-10 than NetA, 2.5% higher accuracy than "
+        "NetB, and 1.1% higher accuracy than NetC.",
+        REGISTRY,
+    )
+    assert [(r["delta"], r["benchmark"]) for r in out] == [
+        (4.0, "CIFAR-10"),
+        (2.5, "CIFAR-10"),
+        (1.1, "CIFAR-10"),
+    ]

@@ -6,6 +6,7 @@ units, qualifiers, comparison words, LaTeX artefacts), so that the rules' branch
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -178,3 +179,12 @@ def test_marked_ranges_are_always_extracted(template, a, b):
     assert {r["span"] for r in rows} == {phrase}
     lo, hi = rows[0]["delta"], rows[1]["delta"]
     assert lo <= hi
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a \u017fix-fold gain", "\u017fix times faster", "\u017feven-fold", "one-\u017fixth of it"],
+)
+def test_case_folding_look_alikes_do_not_crash(text):
+    """Long s and dotless i match number words case-insensitively but are not number words."""
+    assert extract_effects("p", "t", text) == []

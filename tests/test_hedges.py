@@ -478,3 +478,57 @@ def test_arbitrary_text_never_raises_and_spans_are_substrings(text: str, a: int,
     assert span is None or span in text
     for s, e in split_sentences(text):
         assert 0 <= s < e <= len(text)
+
+
+# --------------------------------------------------------------------------------------------
+# Degree phrases and verdicts (sentences written for these tests)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected", "span"),
+    [
+        ("The sparse update has negligible or no impact on recall.", "marginal", "negligible"),
+        ("FooNet performs remarkably well on every split.", "strong", "performs remarkably well"),
+        ("The curriculum improves calibration to a large extent.", "strong", "to a large extent"),
+        ("The gains of FooNet are rather impressive.", "strong", "are rather impressive"),
+        ("We obtain impressive gains on long documents.", "strong", "impressive gains"),
+        (
+            "FooNet shows superior accuracy over state-of-the-art detectors in speed.",
+            "strong",
+            "superior accuracy over state-of-the-art",
+        ),
+        ("FooNet is markedly faster than the dense baseline.", "strong", "markedly faster"),
+    ],
+)
+def test_degree_phrases_and_verdicts(sentence: str, expected: str, span: str) -> None:
+    hedge, spans, _ = paper_hedge("A title", OWN + sentence)
+    assert hedge == expected
+    assert any(span in s for s in spans), spans
+
+
+def test_impressive_background_claim_is_excluded() -> None:
+    text = (
+        "Large language models have shown impressive gains on many tasks. "
+        "We study their calibration and propose a new probe."
+    )
+    assert hedge_of(text) == "none"
+
+
+def test_local_verdict_after_the_subject_holding_the_number() -> None:
+    text = "The finding that a student trained on 2% of the data keeps 88% accuracy is remarkable."
+    assert local(text, "88%") == ("strong", "is remarkable")
+    # a verdict in another clause does not reach the number
+    text = "The student keeps 88% accuracy, but the teacher's speed is remarkable."
+    assert local(text, "88%")[0] == "none"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "FooNet has state-of-the-art error rates on two test sets.",
+        "This results in state-of-the-art word error rates.",
+    ],
+)
+def test_sota_claims_with_more_verbs(sentence: str) -> None:
+    assert hedge_of(OWN + sentence) == "strong"

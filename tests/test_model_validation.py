@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from marginalia.errors import MarginaliaError
+from marginalia.model.hierarchical import prepare_data
 from marginalia.model.priors import priors_for
 from marginalia.model.validation import (
     COVERAGE_COLUMNS,
@@ -30,7 +32,7 @@ def test_simulated_tables_have_realistic_structure():
     rng = np.random.default_rng(5)
     truth = draw_truth(rng, settings, priors_for("pp"))
     assert set(truth) == {p for p in PARAMETERS if " - " not in p}
-    assert truth["tau_paper"] >= 0 and truth["sigma_run"] > 0
+    assert truth["tau_paper"] >= 0 and truth["sigma_run"] > 0 and truth["sigma_unknown"] > 0
     df = simulate_effects(rng, settings, truth)
     per_paper = df.groupby("paper_id").size()
     assert 50 <= len(per_paper) <= 100
@@ -41,6 +43,10 @@ def test_simulated_tables_have_realistic_structure():
     assert df.loc[df["benchmark"] == "", "se"].isna().all()
     assert 0.25 < df["se"].isna().mean() < 0.55
     assert (df.loc[df["se"].notna(), "se"] > 0).all()
+    # as in the model, each unnamed comparison is on a benchmark of its own
+    data = prepare_data(df, "pp", "claim")
+    unnamed = [b for b in data.benches if b.startswith("unnamed@")]
+    assert len(unnamed) == int((df["benchmark"] == "").sum()) > 0
     for _, group in df.groupby("paper_id"):
         classes = set(group["hedge_local"])
         expected = (
@@ -53,6 +59,18 @@ def test_simulated_tables_have_realistic_structure():
             else "none"
         )
         assert set(group["paper_hedge"]) == {expected}
+
+
+def test_prior_truth_follows_the_model_priors():
+    settings = ValidationSettings()
+    priors = priors_for("pp")
+    rng = np.random.default_rng(3)
+    draws = pd.DataFrame([draw_truth(rng, settings, priors) for _ in range(4000)])
+    # sigma_unknown ~ LogNormal(log 1.5, 0.75): median 1.5, log-SD 0.75, never 0
+    log_su = np.log(draws["sigma_unknown"])
+    assert abs(np.median(draws["sigma_unknown"]) - priors.sigma_unknown_median) < 0.1
+    assert abs(log_su.std() - priors.sigma_unknown_log_sd) < 0.03
+    assert abs(draws["tau_paper"].mean() - priors.tau_paper_sd * math.sqrt(2 / math.pi)) < 0.15
 
 
 def test_fixed_truth_is_used_and_settings_are_checked():

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from marginalia.columns import EFFECTS, PAPERS
-from marginalia.extract.effects import find_effects
+from marginalia.extract.effects import effects_of_quantities, find_effects
+from marginalia.extract.numbers import find_quantities
 
 __all__ = ["extract_corpus", "extract_effects", "gather_tables"]
 
@@ -83,6 +84,8 @@ def _paper_hedge(title: str, abstract: str) -> tuple[str, list[str], str]:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     try:
@@ -200,25 +203,52 @@ def extract_corpus(
     ids = [_text(v) for v in _column(corpus_df, "paper_id")]
     titles = [_text(v) for v in _column(corpus_df, "title")]
     abstracts = [_text(v) for v in _column(corpus_df, "abstract")]
-    # The comparisons of all abstracts first, then all hedges: each stage's code and patterns
-    # stay in the CPU caches across abstracts (interleaving them per abstract costs ~15%).
-    found = [find_effects(abstract, registry) for abstract in abstracts]
+    sources = _column(corpus_df, "source")
+    years = _column(corpus_df, "year")
     ecols: dict[str, list[Any]] = {c: [] for c in EFFECTS}
     pcols: dict[str, list[Any]] = {c: [] for c in PAPERS}
-    # the effect fields of find_effects rows, in EFFECTS order
-    fields = [c for c in EFFECTS if c not in _ADDED_EFFECTS]
-    field_cols = [ecols[c] for c in fields]
+    # One stage at a time over a chunk of abstracts (numbers, comparisons, hedges): each
+    # stage's code and patterns stay in the CPU caches from one abstract to the next, which
+    # is ~15% faster than running all stages per abstract (the results are the same); the
+    # chunk bounds the memory held between stages.
+    for lo in range(0, len(abstracts), _CHUNK):
+        hi = lo + _CHUNK
+        _extract_chunk(
+            ids[lo:hi],
+            titles[lo:hi],
+            abstracts[lo:hi],
+            sources[lo:hi],
+            years[lo:hi],
+            registry,
+            ecols,
+            pcols,
+        )
+    return _effects_frame(ecols), _papers_frame(pcols)
+
+
+_CHUNK = 2048  # abstracts per chunk in extract_corpus (bounds the memory of a stage)
+
+
+def _extract_chunk(
+    ids: list[str],
+    titles: list[str],
+    abstracts: list[str],
+    sources: list[Any],
+    years: list[Any],
+    registry: Any,
+    ecols: dict[str, list[Any]],
+    pcols: dict[str, list[Any]],
+) -> None:
+    """Append the effects and papers rows of some abstracts to the column lists."""
+    numbers = [find_quantities(abstract) for abstract in abstracts]
+    found = [
+        effects_of_quantities(abstract, qs, registry)
+        for abstract, qs in zip(abstracts, numbers, strict=True)
+    ]
+    all_rows: list[dict[str, Any]] = []  # the find_effects rows of the chunk, in order
     paper_col, title_col, id_col = ecols["paper_id"], ecols["title"], ecols["effect_id"]
     label_col, span_col = ecols["hedge_local"], ecols["hedge_local_span"]
-    columns = zip(
-        ids,
-        titles,
-        abstracts,
-        found,
-        _column(corpus_df, "source"),
-        _column(corpus_df, "year"),
-        strict=True,
-    )
+    columns = zip(ids, titles, abstracts, found, sources, years, strict=True)
     for paper_id, title, abstract, rows, source, year in columns:
         hedged: dict[tuple[int, int], tuple[str, str | None]] = {}  # a range's rows share it
         for n, row in enumerate(rows, start=1):
@@ -229,10 +259,9 @@ def extract_corpus(
             paper_col.append(paper_id)
             title_col.append(title)
             id_col.append(f"{paper_id}#{n}")
-            for c, col in zip(fields, field_cols, strict=True):
-                col.append(row[c])
             label_col.append(local[0])
             span_col.append(local[1])
+        all_rows.extend(rows)
         hedge, spans, sense = _paper_hedge(title, abstract)
         pcols["paper_id"].append(paper_id)
         pcols["title"].append(title)
@@ -240,9 +269,20 @@ def extract_corpus(
         pcols["year"].append(_year(year))
         pcols["n_effects"].append(len(rows))
         pcols["hedge"].append(hedge)
-        pcols["hedge_spans"].append(json.dumps(spans, ensure_ascii=False))
+        pcols["hedge_spans"].append(_json_strings(spans))
         pcols["marginal_sense"].append(sense)
-    return _effects_frame(ecols), _papers_frame(pcols)
+    for c in EFFECTS:  # the fields of the find_effects rows
+        if c not in _ADDED_EFFECTS:
+            ecols[c].extend([row[c] for row in all_rows])
+
+
+def _json_strings(values: list[str]) -> str:
+    """``json.dumps(values, ensure_ascii=False)`` for a list of strings, built directly from
+    the same string encoder (json.dumps adds an encoder object and a generic walk)."""
+    return "[" + ", ".join(map(_encode_string, values)) + "]"
+
+
+_encode_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
 
 
 def _effect_number(effect_id: Any) -> int:

@@ -60,7 +60,7 @@ def _word_set(words: str) -> frozenset[str]:
 # ------------------------------------------------------------------------------------ patterns
 
 _QUAL = (
-    r"(?P<up_to>up\s*to|as\s+(?:much|high|many)\s+as|a\s+maximum\s+of|maximum\s+of)"
+    r"(?P<up_to>up[\s-]*to|as\s+(?:much|high|many)\s+as|a\s+maximum\s+of|maximum\s+of)"
     r"|(?P<at_least>more\s+than|over|at\s+least|above|in\s+excess\s+of|greater\s+than|"
     r"upwards\s+of|exceeding|>|\u2265|>=|\\?geq?)"
     r"|(?P<at_most>less\s+than|fewer\s+than|under|below|at\s+most|no\s+more\s+than|"
@@ -76,6 +76,8 @@ _QUAL_FIRST = re.escape("uamoige>\u2265\\lfbn<\u2264rc~\u223c\u2248s")
 _QUAL_END_RE = re.compile(
     rf"(?<![\w-])(?=[{_QUAL_FIRST}])(?:{_QUAL})\}}?\$?\s*(?:(?:a|an)\s+)?\(?\s*$", _I
 )
+# _QUAL_END_RE without IGNORECASE, for lower-cased ASCII text (its literals are lower case)
+_QUAL_END_LOWER_RE = re.compile(_QUAL_END_RE.pattern)
 _AVERAGE_LEFT_RE = re.compile(
     rf"\b(?:average|mean|avg\.?)\s+(?:\w+\s+){{0,2}}?(?:{CHANGE_NOUN})\s+(?:of|by)\s*$"
     r"|\bon\s+average\s*,?\s*(?:\w+\s+){0,3}$",
@@ -123,6 +125,32 @@ _BARE_RIGHT_WORDS = _word_set(
     "better worse x times fold"
 )
 _PUNCT_RE = re.compile(r"[,;.:()]")
+_BUT_ONLY_BETWEEN_RE = re.compile(
+    # a digit only inside a word ("pass@1", "GPT-4o" are names, not numbers)
+    r"(?:[^,;:.()\d]|(?<=[A-Za-z@\d-])\d){0,50}?(?:\bon|\bin|\bfor)\s"
+    r"(?:[^,;:.()\d]|(?<=[A-Za-z@\d-])\d){1,40}?,?\s+but\s+(?:only|just|merely)\s*",
+    _I,
+)
+_LIST_ITEM_GAP_RE = re.compile(
+    r"(?:[^,;:.()\d]|(?<=[A-Za-z@\d-])\d){0,50},\s*(?:and\s+)?(?:by\s+)?", _I
+)
+_WITH_COST_BETWEEN_RE = re.compile(r"[^,;.()\d]{0,50}?\bwith\b[^,;.()\d]{0,30}", _I)
+_FASTER_RIGHT_RE = re.compile(r"^\s*(?:faster|quicker|speed-?ups?)\b", _I)
+_IMPROVEMENT_WORD_RE = re.compile(r"\b(?:improv\w*|better|gains?|enhanc\w*)\b", _I)
+_IMPROVEMENT_RIGHT_RE = re.compile(
+    r"^\)?\s*(?:[^\W\d][\w-]*\s+){0,2}?(?:improvements?|gains?|better)\b", _I
+)
+# change nouns that can follow a metric name ("5% WER reduction"; not "leads", "margins",
+# "loss", which also name things)
+_METRIC_CHANGE_NOUN = (
+    r"improvements?|increases?|gains?|boosts?|drops?|declines?|decreases?|reductions?|"
+    r"degradations?|enhancements?|uplifts?|rises?|jumps?|speed-?ups?|savings?|slowdowns?|"
+    r"overheads?"
+)
+_CHANGE_NOUN_RE = re.compile(_METRIC_CHANGE_NOUN, _I)
+_FUNCTION_WORDS = _word_set(
+    "of the in on for to and or with from at by is are was were than that which while when"
+)
 _NO_OBJECT_RE = re.compile(r"\s*by", _I)
 _TRAILING_WORD_RE = re.compile(r"[\w-]+$")
 # performance metrics that are not percentages: a % change of them is relative
@@ -132,6 +160,7 @@ _PARTICLE_END_RE = re.compile(r"[\w-]+\s+(?:up|down)$", _I)
 _BACK_LIST_RE = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and\s+|\s+or\s+|/)\s*", _I)
 _IN_END_RE = re.compile(r"(?<![\w-])in$", _I)
 _DOWN_VERB_RE = re.compile(r"\b(?:cut|cuts|cutting|reduc\w*|split\w*|slash\w*|lower\w*)\b", _I)
+_PASSIVE_ENDS = ("ed", "cut", "shrunk")  # _PASSIVE_RE ends in one of these
 _PASSIVE_RE = re.compile(
     r"\b(?:be|is|are|was|were|been|being|gets?|got)\s+(?:\w+ly\s+)?(?:[\w-]+ed|cut|shrunk)\s*$",
     _I,
@@ -141,8 +170,12 @@ _QUAL_THAN_RE = re.compile(r"\b(?:more|less|fewer|greater)\s+than\b", _I)
 _UPTO_LAST_DIGIT_RE = re.compile(r".*\d", re.DOTALL)
 _RIGHT_CUE_RE = re.compile(
     rf"^\)?\s*(?:(?:{_FILLER})\s+){{0,2}}?"
-    rf"(?:{CHANGE_NOUN}|higher|lower|better|worse|faster|slower|fewer|less|more|larger|smaller|"
-    r"greater|bigger|cheaper|shorter|longer|improved|reduced|increased|decreased|relative|"
+    # "7 percent perplexity reduction", "15% relative WER reduction": a metric name (one or
+    # two words, not function words) between the number and its change noun
+    rf"(?:(?:(?!(?:of|the|in|on|for|to|and|or|with|from|at|by|is|are|was|were)\b)"
+    rf"[^\W\d][\w-]*\s+){{1,2}}(?:{_METRIC_CHANGE_NOUN})|{CHANGE_NOUN}|higher|lower|better|worse|"
+    r"faster|slower|fewer|less|more|larger|smaller|greater|bigger|cheaper|shorter|longer|"
+    r"improved|reduced|increased|decreased|relative|"
     r"absolute|speed-?up|over\s+(?:the|a|an|prior|previous|existing|state|baselines?|SOTA)|"
     r"above|ahead\s+of|below)(?![\w-])",
     _I,
@@ -167,10 +200,14 @@ _RESOURCE = (
     r"(?:[\w-]+\s+){0,3}?(?:data|data\s*set|dataset|cost|costs|compute|computation|FLOPs?|"
     r"parameters|params|memory|time|latency|energy|emissions|levels?|budget|size|tokens|labels|"
     r"annotations|examples|samples|comparisons|storage|bandwidth|GPU[\s-]hours|runtime|"
-    r"training\s+set|calls|queries|footprint|model|baseline|network|weights|layers)(?![\w-])"
+    r"training\s+set|calls|queries|footprint|model|baseline|network|weights|layers|gaps?|"
+    r"cache|activations)"
+    r"(?![\w-])"
 )
 _OF_REFERENCE_RE = re.compile(
-    r"^\)?\s*(?:\s*(?:st|nd|rd|th)\b)?\s*(?:\([^()]{0,30}\)\s*)?(?:of\s+|the\s+)"
+    r"^\)?\s*(?:\s*(?:st|nd|rd|th)\b)?\s*(?:\([^()]{0,30}\)\s*)?"
+    # "90% (of the) performance of the original"
+    r"(?:(?:(?:performance|accuracy|quality|capabilit(?:y|ies))\s+)?of\s+|the\s+)"
     r"(?!the\s+time\b)(?:(?:the|its|their|our|all|his|her)\s+)?"
     rf"(?:\d{{4}}\s+levels?|(?:original|baseline|full|reference|dense|teacher|standard|base|"
     rf"uncompressed|unpruned|initial|previous|vanilla)\b|{_RESOURCE})",
@@ -185,7 +222,9 @@ _STRONG_REF_RE = re.compile(
 _USE_END_RE = re.compile(
     r"(?<![\w-])(?:using|uses?|used|with|requir\w*|needs?|needing|at|on|consum\w*|"
     r"retain\w*|maintain\w*|preserv\w*|recover\w*|keep\w*|costs?|takes?|taking|"
-    r"trained\s+on|training\s+on)\s+(?:only|just|merely|a\s+mere)\s*$",
+    r"trained\s+on|training\s+on)\s+(?:only|just|merely|a\s+mere)\s*$"
+    # "recovers 40% of the gap", "closes 60-80% of the performance gap"
+    r"|(?<![\w-])(?:recover(?:s|ed|ing)?|clos(?:e|es|ed|ing)|bridg(?:e|es|ed|ing))\s*$",
     _I,
 )
 _FRACTION_RIGHT_RE = re.compile(
@@ -241,6 +280,14 @@ _RANGE_FROM_RE = re.compile(
     r"\b[^,;.]{0,30}$",
     _I,
 )
+# "outperforms it (from 1.71 to 2.48 BLEU)": a range of margins, not a before/after pair
+_GAIN_FROM_END_RE = re.compile(
+    r"(?<![\w-])(?:outperform\w*|surpass\w*|exceed\w*|beat\w*)"
+    r"(?:(?:\s+[^\s(),.;]+){0,5}?\s*\(|\s+by)?\s*(?:by\s+)?from\s*$",
+    _I,
+)
+# between two ranges of one list: "... of the gap on A and 7% to 38% on B"
+_RANGE_LIST_RE = re.compile(r"[^,;:.()\d%]{0,100}?(?:,\s*(?:and\s+)?|\s+and\s+)$", _I)
 _FROM_END_RE = re.compile(r"(?<![\w-])from\s+(?:(?:a|an|the)\s+)?(?:\w+\s+)?$", _I)
 _ARROW_RE = re.compile(
     r"^\s*(?:\\?(?:long)?rightarrow|\u2192|->|\u27f6|\u21d2|=>|\\to|\u2794)\s*$", _I
@@ -332,16 +379,22 @@ _RIGHT_STOP_RE = re.compile(
     r";|,\s+(?:and|while|whereas|but|although|though)\b|\s(?:while|whereas)\s", _I
 )
 _PARENS_RE = re.compile(r"\([^()]*\)")
+# where a metric name after the number stops: ",", ";", "(", a number, or a function word;
+# written with the first character taken first (and the alternatives picked by lookbehinds on
+# it) so that the search only stops at those characters; the matches are those of
+# "[,;(]|(?<![\w-])\d|\s(?:and|or|...)\b"
 _METRIC_RIGHT_STOP_RE = re.compile(
-    r"[,;(]|(?<![\w-])\d|\s(?:and|or|while|with|which|whereas|but|compared|than|when|using|on|for|at|"
+    r"[,;(\d\s](?:(?<=[,;(])|(?<=\d)(?<![\w-]\d)"
+    r"|(?<=\s)(?:and|or|while|with|which|whereas|but|compared|than|when|using|on|for|at|"
     r"across|by|to|from|over|under|after|before|without|via|through|because|is|are|was|were|"
-    r"as\s+(?!fast|many|much|large|small|long))\b",
+    r"as\s+(?!fast|many|much|large|small|long))\b)",
     _I,
 )
 # a name-like token not glued to a word or hyphen before it; the first character comes before
 # the lookbehind (which then looks at it and the one before) so that the scan skips fast
-_BENCH_START_RE = re.compile(r"[A-Z0-9](?<![\w-].)[\w+]*(?:[-.][\w+]+)*\+*")
-_BENCH_NEXT_RE = re.compile(r"[ -][^\W_][\w+]*(?:[-.][\w+]+)*\+*")
+# a year glued with an apostrophe is part of the name: "IWSLT'14", "WMT'16"
+_BENCH_START_RE = re.compile(r"[A-Z0-9](?<![\w-].)[\w+]*(?:[-.][\w+]+)*(?:['\u2019]\d\d)?\+*")
+_BENCH_NEXT_RE = re.compile(r"[ -][^\W_][\w+]*(?:[-.][\w+]+)*(?:['\u2019]\d\d)?\+*")
 _COMMON_CAPS = _word_set(
     "The A An In On Our We This These Our It Its For With To Of By As At And But Finally "
     "Furthermore Moreover However Additionally Specifically Experiments Results Extensive "
@@ -349,6 +402,7 @@ _COMMON_CAPS = _word_set(
 )
 _CANON_CACHE: dict[int, dict[str, str | None]] = {}
 _HEADS_CACHE: dict[int, frozenset[str] | None] = {}
+_NUMERIC_HEADS: dict[int, bool] = {}  # registry id -> whether a name starts with a number
 _RUN_RE = re.compile(r"[^\W\d_]+|\d+")
 
 # ------------------------------------------------------------------------------------ records
@@ -405,14 +459,27 @@ def sentence_starts(text: str) -> list[int]:
         marks.sort()
     last = 0
     match = _SENT_END_RE.match
+    n = len(text)
     for p in marks:
         if p < last:
             continue
-        m = match(text, p)
-        if m is None:
-            continue
-        last = m.end()
-        if text[p] == "." and _ABBREV_RE.search(text, max(0, p - 8), p):
+        nxt = text[p + 1 : p + 2]
+        if nxt == " " and p + 2 < n and "A" <= text[p + 2] <= "Z":
+            last = p + 2  # ". X": the match without the regex
+        elif not nxt or nxt.isalnum():
+            continue  # no closer or whitespace after the mark: no match
+        else:
+            m = match(text, p)
+            if m is None:
+                continue
+            last = m.end()
+        # an abbreviation or initial ends in a word of at most 6 letters: a period after 7
+        # letters or digits cannot close one
+        if (
+            text[p] == "."
+            and not (p >= 7 and text[p - 7 : p].isalnum())
+            and _ABBREV_RE.search(text, max(0, p - 8), p)
+        ):
             continue
         starts.append(last)
     return starts
@@ -421,26 +488,27 @@ def sentence_starts(text: str) -> list[int]:
 class _Doc:
     """The abstract with its sentence index and quantities (helpers for windows)."""
 
-    __slots__ = ("text", "starts", "qs", "_clauses")
+    __slots__ = ("text", "starts", "ends", "qs", "_clauses")
 
     def __init__(self, text: str, qs: list[Quantity]):
         self.text = text
         self.starts = sentence_starts(text)
+        self.ends = [*self.starts[1:], len(text)]  # ends[i]: where sentence i ends
         self.qs = qs
         self._clauses: dict[int, str] = {}
 
     def sentence(self, pos: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.starts, pos) - 1
-        s = self.starts[i]
-        e = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
-        return s, e
+        if i < 0:  # pos < 0
+            return self.starts[i], self.starts[0]
+        return self.starts[i], self.ends[i]
 
     def left(self, pos: int, limit: int = 120) -> str:
-        s, _ = self.sentence(pos)
+        s = self.starts[bisect.bisect_right(self.starts, pos) - 1]
         return self.text[max(s, pos - limit) : pos]
 
     def right(self, pos: int, limit: int = 80) -> str:
-        _, e = self.sentence(max(0, pos - 1))
+        e = self.ends[bisect.bisect_right(self.starts, pos - 1 if pos > 0 else 0) - 1]
         return self.text[pos : min(e, pos + limit)]
 
     def clause_left(self, pos: int, limit: int = 140) -> str:
@@ -470,7 +538,11 @@ def _clause_cut(left: str) -> int:
 
 
 def _same_sentence(doc: _Doc, a: int, b: int) -> bool:
-    return doc.sentence(a) == doc.sentence(b)
+    return (
+        doc.sentence(a) == doc.sentence(b)
+        if a < 0 or b < 0
+        else (bisect.bisect_right(doc.starts, a) == bisect.bisect_right(doc.starts, b))
+    )
 
 
 def _tail(rx: re.Pattern[str], s: str, n: int) -> re.Match[str] | None:
@@ -486,8 +558,21 @@ def _ends_with(s: str, suffixes: tuple[str, ...], width: int) -> bool:
     in any case. It is a cheap necessary condition for a case-insensitive pattern ending in
     one of them and ``\\s*$``; a non-ASCII character among the last ``width`` lets it pass
     (Unicode case folding could let such a character match a letter of a suffix)."""
-    t = s.rstrip()[-width:]
+    t = s[-width:] if s[-1:] and not s[-1].isspace() else s.rstrip()[-width:]
     return not t.isascii() or t.lower().endswith(suffixes)
+
+
+def _may_hold(s: str, words: tuple[str, ...]) -> bool:
+    """Whether ``s`` holds one of ``words`` (lower case) in any case: a cheap necessary
+    condition for a case-insensitive pattern that needs one of them. A non-ASCII ``s`` passes
+    (Unicode case folding could let a character of it match a letter of a word)."""
+    if not s.isascii():
+        return True
+    low = s.lower()
+    for w in words:  # noqa: SIM110 - a loop: cheaper than any() with a generator here
+        if w in low:
+            return True
+    return False
 
 
 # patterns that end in a known word (and optional whitespace): _tail tests that first
@@ -495,6 +580,15 @@ _TAIL_GUARDS: dict[int, tuple[tuple[str, ...], int]] = {
     id(_BY_END_RE): (("by", "only", "just", "merely", "mere"), 6),
     id(_CHANGE_OF_END_RE): (("of", "by"), 2),
     id(_PAREN_AFTER_COMP_RE): (("(",), 1),
+    id(_HYPER_LEFT_RE): (("=",), 1),
+    id(_FACTOR_LEFT_RE): (("factor", "factors", "of"), 7),
+    id(_FOLD_BAD_LEFT_RE): (("is", "are", "was", "were"), 4),
+    id(_USE_END_RE): (
+        ("only", "just", "merely", "mere", "recover", "recovers", "recovered", "recovering")
+        + ("close", "closes", "closed", "closing", "bridge", "bridges", "bridged", "bridging"),
+        10,
+    ),
+    id(_IN_END_RE): (("in",), 2),
 }
 
 
@@ -522,10 +616,13 @@ def _last_movement(text: str) -> tuple[str, int]:
 
 
 def _last_metric(text: str) -> tuple[str, str, bool | None] | None:
-    if text in _METRIC_MEMO:
-        return _METRIC_MEMO[text]
-    hit = _METRIC_MEMO[text] = last_metric(text)
+    hit = _METRIC_MEMO.get(text, _UNSET)
+    if hit is _UNSET:
+        hit = _METRIC_MEMO[text] = last_metric(text)
     return hit
+
+
+_UNSET: Any = object()  # a memo miss (None is a valid _last_metric result)
 
 
 def _qualifier_before(left: str) -> tuple[str, int]:
@@ -540,7 +637,10 @@ def _qualifier_before(left: str) -> tuple[str, int]:
 
 
 def _read_qualifier(left: str) -> tuple[str, int]:
-    m = _QUAL_END_RE.search(left, max(0, len(left) - 32))
+    if left.isascii():  # ASCII: the case-sensitive pattern on lower case is the same, faster
+        m = _QUAL_END_LOWER_RE.search(left.lower(), max(0, len(left) - 32))
+    else:
+        m = _QUAL_END_RE.search(left, max(0, len(left) - 32))
     if not m:
         return "", 0
     for label in ("up_to", "at_least", "at_most", "approx", "average"):
@@ -591,7 +691,8 @@ def _composites(doc: _Doc, qs: list[Quantity], used: set[int]) -> list[Effect]:
         if q.kind not in ("range", "pm"):
             continue
         left = doc.left(q.start, 60)
-        if q.kind == "range" and q.sep == "to" and _tail(_FROM_END_RE, left, 40):
+        gain_range = q.kind == "range" and bool(_tail(_GAIN_FROM_END_RE, left, 60))
+        if q.kind == "range" and q.sep == "to" and not gain_range and _tail(_FROM_END_RE, left, 40):
             if _RANGE_FROM_RE.search(left) or _is_year_pair(q) or q.family == RATIO:
                 used.add(i)
                 continue
@@ -638,7 +739,10 @@ def _composites(doc: _Doc, qs: list[Quantity], used: set[int]) -> list[Effect]:
             )
         )
         out[-1].extra["needs_cue"] = (
-            q.kind == "range" and not (q.sign or q.sign2) and q.family in (PERCENT, SCORE, BARE)
+            q.kind == "range"
+            and not (q.sign or q.sign2)
+            and q.family in (PERCENT, SCORE, BARE)
+            and not gain_range
         )
         out[-1].extra["qi"] = i
         used.add(i)
@@ -658,6 +762,24 @@ def _composites(doc: _Doc, qs: list[Quantity], used: set[int]) -> list[Effect]:
             used.update((i, i + 1))
             base, treat = (a, b) if _ARROW_RE.match(between) else (b, a)
             out.append(_pair(a.start, b.end, base, treat, a, b))
+    # a level contrasted with a lower one elsewhere: "92.0% on A but only 71.5% on B"
+    for i in range(n - 1):
+        a, b = qs[i], qs[i + 1]
+        if i in used or i + 1 in used or a.kind != "num" or b.kind != "num":
+            continue
+        if a.sign or b.sign or not _compatible(a, b) or b.start - a.end > 70:
+            continue
+        if not _ends_with(text[a.end : b.start], ("only", "just", "merely"), 6):
+            continue
+        if not _BUT_ONLY_BETWEEN_RE.fullmatch(text, a.end, b.start):
+            continue
+        if _is_year(a) or _is_year(b) or _OF_REFERENCE_RE.match(doc.right(a.end, 80)):
+            continue  # "8% of the data on A but only 2% on B": shares, not levels
+        if _single(doc, a) is not None:
+            continue
+        used.update((i, i + 1))
+        out.append(_pair(a.start, b.end, a, b, a, b))
+        out[-1].extra["contrast"] = True
     # a level with its change in parentheses: "81.8% (+5.9%)", "78.78\% (+2.53\% based on ...)"
     for i in range(n - 1):
         a, b = qs[i], qs[i + 1]
@@ -693,7 +815,8 @@ def _composites(doc: _Doc, qs: list[Quantity], used: set[int]) -> list[Effect]:
         b = qs[i]
         if i in used or b.kind != "num":
             continue
-        if not _FROM_PAREN_RE.search(text[max(0, b.start - 12) : b.start]):
+        before = text[max(0, b.start - 12) : b.start]
+        if "(" not in before or not _FROM_PAREN_RE.search(before):
             continue
         a = qs[i - 1]
         if (i - 1) in used or a.kind != "num" or not _compatible(a, b):
@@ -731,7 +854,7 @@ def _composites(doc: _Doc, qs: list[Quantity], used: set[int]) -> list[Effect]:
         if a.family == BARE and not (b.family == SCORE or a.score_unit):
             continue
         between = text[a.end : b.start]
-        thans = list(_THAN_RE.finditer(between))
+        thans = list(_THAN_RE.finditer(between)) if _may_hold(between, ("than",)) else []
         than = thans[-1] if thans else None
         if than is not None and _QUAL_ONLY_RE.match(between[than.end() :]):
             than = None  # "... and more than a 30.0% increase": a qualifier, not a comparison
@@ -739,6 +862,8 @@ def _composites(doc: _Doc, qs: list[Quantity], used: set[int]) -> list[Effect]:
             than = _COMPARED_END_RE.search(between)  # "achieves 2.1 FID ..., compared to 2.9"
         if len(between) > 170 or than is None:
             continue
+        if _tail(_BY_END_RE, between, 16):
+            continue  # "32.1 BLEU, better than the best baseline by 1.4": b is the difference
         if _COMPARATIVE_START_RE.match(between) or not _same_sentence(doc, a.start, b.start):
             continue
         if _single(doc, a) is not None:
@@ -840,31 +965,19 @@ def _single(doc: _Doc, q: Quantity) -> Effect | None:
     fam = q.family
     if _tail(_HYPER_LEFT_RE, left, 6) or _is_year(q):
         return None
-    clause = doc.clause_left(q.start, 80)
-    if ("detect" in clause or "power" in clause) and _HYPOTHETICAL_RE.search(clause):
-        return None
-    eff = Effect(
-        q.start,
-        q.end,
-        fam,
-        q.value,
-        q.sign,
-        kind="single",
-        pp=q.pp,
-        score_unit=q.score_unit,
-        word=q.word,
-        q_start=q.start,
-        q_end=q.end,
-    )
+    # the clause is a suffix of left, so only look at it when left's end has the words
+    near = left[-80:]
+    if "detect" in near or "power" in near:
+        clause = doc.clause_left(q.start, 80)
+        if ("detect" in clause or "power" in clause) and _HYPOTHETICAL_RE.search(clause):
+            return None
     if fam == BARE and _tail(_FACTOR_LEFT_RE, core, 14):
-        eff.family = RATIO
-        eff.word = "factor"
-        return eff
+        return _single_effect(q, RATIO, "factor")
     if fam == RATIO:
-        return eff if _ratio_ok(q, left, core, right, qual) else None
+        return _single_effect(q) if _ratio_ok(q, left, core, right, qual) else None
     if fam == FRACTION:
         if q.word and q.word.startswith("halv"):
-            return eff if q.word in ("halves", "halved") else None
+            return _single_effect(q) if q.word in ("halves", "halved") else None
         if _tail(_ORDINAL_LEFT_RE, core, 14) or _NOT_FRACTION_RIGHT_RE.match(right):
             return None
         reference = bool(_FRACTION_RIGHT_RE.match(right) or _OF_REFERENCE_RE.match(right))
@@ -877,22 +990,20 @@ def _single(doc: _Doc, q: Quantity) -> Effect | None:
             or _is_reference(core, right, qual)
             or _THE_RESOURCE_RE.match(right)
         ):
-            eff.kind = "reference"
-            return eff
+            return _single_effect(q, kind="reference")
         if reduced_by:
-            return eff
+            return _single_effect(q)
         if qual and reference:
-            return eff
+            return _single_effect(q)
         return None
     # percent, score, bare
     if q.sign == "+":
-        return eff
+        return _single_effect(q)
     if q.sign == "-" and (left.rstrip().endswith("(") or _tail(_BY_END_RE, core, 16)):
-        return eff
+        return _single_effect(q)
     if fam == PERCENT:
         if _is_reference(core, right, qual, left_noq.rstrip().endswith("(")):
-            eff.kind = "reference"
-            return eff
+            return _single_effect(q, kind="reference")
         if (
             _tail(_BY_END_RE, core, 16)
             or _tail(_CHANGE_OF_END_RE, core, 80)
@@ -900,20 +1011,42 @@ def _single(doc: _Doc, q: Quantity) -> Effect | None:
             or paren_comp
             or _RIGHT_CUE_RE.match(right)
         ):
-            return eff
+            return _single_effect(q)
         return None
     # score / bare numbers: differences in score units
     if fam == BARE and q.integer and q.value >= 1000:
         return None
-    by = _tail(_BY_END_RE, core, 16) and _CHANGE_VERB_RE.search(doc.clause_left(q.start, 120))
+    by = _tail(_BY_END_RE, core, 16) and (
+        _CHANGE_VERB_RE.search(doc.clause_left(q.start, 120))
+        or _THAN_RE.search(doc.clause_left(q.start, 80))  # "better than X by 1.4 BLEU"
+    )
     change_of = _tail(_CHANGE_OF_END_RE, core, 80)
     if (by or change_of) and (fam == SCORE or _BARE_BY_RIGHT_RE.match(right)):
-        return eff
+        return _single_effect(q)
     if _RIGHT_CUE_BARE_RE.match(right) or paren_comp:
-        return eff
+        return _single_effect(q)
     if fam == SCORE and _RIGHT_CUE_RE.match(right):  # "5.1 points above", "2 BLEU more"
-        return eff
+        return _single_effect(q)
     return None
+
+
+def _single_effect(
+    q: Quantity, family: str | None = None, word: str | None = None, kind: str = "single"
+) -> Effect:
+    """The effect of a lone number (built once _single has decided to keep it)."""
+    return Effect(
+        q.start,
+        q.end,
+        q.family if family is None else family,
+        q.value,
+        q.sign,
+        kind=kind,
+        pp=q.pp,
+        score_unit=q.score_unit,
+        word=q.word if word is None else word,
+        q_start=q.start,
+        q_end=q.end,
+    )
 
 
 def _is_reference(core: str, right: str, qual: str, paren: bool = False) -> bool:
@@ -984,7 +1117,8 @@ def _metric(doc: _Doc, e: Effect) -> tuple[str, str, bool | None] | None:
             return found
     # inside the span (pairs: "27.49% vs. 25% baseline accuracy" has it right after)
     right = doc.right(e.end, 60)
-    right = _PARENS_RE.sub(" ", right)
+    if "(" in right:
+        right = _PARENS_RE.sub(" ", right)
     stop = _METRIC_RIGHT_STOP_RE.search(right)
     if stop:
         right = right[: stop.start()]
@@ -994,7 +1128,7 @@ def _metric(doc: _Doc, e: Effect) -> tuple[str, str, bool | None] | None:
         return found
     inner = text[e.start : e.end]
     if e.kind in ("pair", "paren"):
-        found = first_metric(_PARENS_RE.sub(" ", inner))
+        found = first_metric(_PARENS_RE.sub(" ", inner) if "(" in inner else inner)
         if found:
             return found
     left = _object_window(doc, e)
@@ -1018,12 +1152,13 @@ def _object_window(doc: _Doc, e: Effect) -> str:
     if d:
         cut = max(cut, d.end())
     _, end = _last_movement(left)
-    if end > cut and _PARTICLE_END_RE.search(left, cut, end):
-        end = _PARTICLE_END_RE.search(left, cut, end).start()
-        return left[max(cut, end) :]
+    if end > cut and _ends_with(left[cut:end], ("up", "down"), 4):
+        particle = _PARTICLE_END_RE.search(left, cut, end)
+        if particle:
+            return left[max(cut, particle.start()) :]
     if end > cut:
         before = left[cut:end]
-        verb = _PASSIVE_RE.search(before)
+        verb = _PASSIVE_RE.search(before) if _ends_with(before, _PASSIVE_ENDS, 6) else None
         # passive voice ("the number of parameters can be reduced by 67%"): the subject
         if verb:
             return before[: verb.start()]
@@ -1053,15 +1188,20 @@ def _find_movement(doc: _Doc, e: Effect) -> str:
     stop = _PUNCT_RE.search(right)
     if stop:
         right = right[: stop.start()]
+    skipped = 0  # metric words between the number and a change noun ("5% WER reduction")
     for tok in _TOKEN_RE.finditer(right):
         word = tok.group(0).lower()
         mv = movement_of(word) or ("down" if word in ("loss", "losses") else "")
+        if mv and skipped and not _CHANGE_NOUN_RE.fullmatch(word):
+            break
         if mv:
             if word in ("more", "less", "fewer") and _THAN_NEXT_RE.match(right, tok.end()):
                 break
             return mv
         if word not in _FILLER_WORDS:
-            break
+            if skipped >= 2 or word in _FUNCTION_WORDS:
+                break
+            skipped += 1
     left = doc.clause_left(e.start, 140)
     if "than" in left:
         left = _QUAL_THAN_RE.sub(" ", left)
@@ -1087,15 +1227,24 @@ def _qualify(doc: _Doc, e: Effect) -> None:
         qual, _ = _qualifier_before(left)
         if e.kind == "pair" and text[e.start : e.start + 4].lower() == "from":
             qual, _ = _qualifier_before(left)
-        if not qual and (
-            _tail(_AVERAGE_LEFT_RE, left, 70) or _AVERAGE_RIGHT_RE.match(doc.right(e.q_end, 50))
-        ):
+        if not qual and _average_near(doc, e, left):
             qual = "average"
         if not qual and e.word == "order of magnitude":
             qual = "approx"
         if not qual and e.inherited_from is not None and e.inherited_from.qualifier != "range":
             qual = e.inherited_from.qualifier
         e.qualifier = qual
+
+
+def _average_near(doc: _Doc, e: Effect, left: str) -> bool:
+    """An average stated before the number ("an average gain of") or after it ("on average");
+    each pattern is tried only if the words it needs are there."""
+    if (_ends_with(left, ("of", "by"), 2) or _may_hold(left, ("average",))) and _tail(
+        _AVERAGE_LEFT_RE, left, 70
+    ):
+        return True
+    right = doc.right(e.q_end, 50)
+    return _may_hold(right, ("average", "mean")) and bool(_AVERAGE_RIGHT_RE.match(right))
 
 
 def _fill(doc: _Doc, e: Effect, prev_by_family: dict[str, Effect]) -> None:
@@ -1161,6 +1310,8 @@ def _rows_of(doc: _Doc, e: Effect) -> list[dict[str, Any]]:
         v = _signed(e.value, e.sign)
         if not e.sign and movement == "down":
             v = -v
+        elif not e.sign and movement == "up" and e.lib is True and _improvement_of(doc, e):
+            v = -v  # "an 8% improvement in WER": the error went down
         values = [(v, e.qualifier)]
     # scale
     scale = _scale(doc, e, unit)
@@ -1188,8 +1339,22 @@ def _rows_of(doc: _Doc, e: Effect) -> list[dict[str, Any]]:
     return rows
 
 
+def _improvement_of(doc: _Doc, e: Effect) -> bool:
+    """The number is an improvement (not an increase) of its metric: "a 5% WER improvement",
+    "improves the error rate by 5%"; on a lower-is-better metric that is a decrease."""
+    right = doc.right(e.q_end, 40)
+    m = _IMPROVEMENT_RIGHT_RE.match(right)
+    if m is not None:
+        return True
+    mv, end = _last_movement(doc.clause_left(e.start, 100))
+    if not mv or end < 0:
+        return False
+    left = doc.clause_left(e.start, 100)
+    return bool(_IMPROVEMENT_WORD_RE.search(left[max(0, end - 14) : end + 1]))
+
+
 def _scale(doc: _Doc, e: Effect, unit: str) -> str:
-    if unit in ("ratio", "fraction") or e.kind == "reference":
+    if unit in ("ratio", "fraction") or e.kind == "reference" or e.extra.get("reference"):
         return "relative"
     if unit == "points" or e.kind == "pair":
         return "absolute"
@@ -1197,9 +1362,14 @@ def _scale(doc: _Doc, e: Effect, unit: str) -> str:
         return "absolute"
     near_right = doc.right(e.q_end, 30)
     near_left = doc.clause_left(e.start, 100)
-    if _ABSOLUTE_RE.search(near_right[:20]) or _ABSOLUTE_RE.search(near_left):
+    near = near_right[:20] + " " + near_left  # only to test for the words cheaply
+    if _may_hold(near, ("absolute", "percentage")) and (
+        _ABSOLUTE_RE.search(near_right[:20]) or _ABSOLUTE_RE.search(near_left)
+    ):
         return "absolute"
-    if _RELATIVE_RE.search(near_right[:20]) or _RELATIVE_RE.search(near_left[-40:]):
+    if _may_hold(near, ("relative",)) and (
+        _RELATIVE_RE.search(near_right[:20]) or _RELATIVE_RE.search(near_left[-40:])
+    ):
         return "relative"
     if e.aspect == EFF or e.metric in _UNBOUNDED_METRICS:
         return "relative"  # a % change of a quantity that is not itself a percentage
@@ -1229,6 +1399,8 @@ def _direction(doc: _Doc, e: Effect, delta: float, movement: str) -> tuple[str, 
     if e.kind == "reference" or e.extra.get("reference"):
         ref = 100.0 if e.family == PERCENT else 1.0
         move = "down" if abs(delta) < ref else "up"
+    if e.extra.get("contrast") and lib is not True:
+        return ("worse" if delta < 0 else "better"), lib  # "70% on A but only 35% on B"
     if lib is None:
         gb = _good_bad_word(doc, e)
         if _ADVERSE_RE.search(doc.clause_left(e.start, 100)):
@@ -1243,6 +1415,8 @@ def _direction(doc: _Doc, e: Effect, delta: float, movement: str) -> tuple[str, 
     better = (move == "up" and not lib) or (move == "down" and lib)
     if not move:
         better = True
+    if e.family == RATIO and lib and _FASTER_RIGHT_RE.match(doc.right(e.q_end, 20)):
+        better = True  # "1.4x faster training time": the time went down
     if e.kind in ("single", "range") and _others_subject(doc, e):
         better = not better
     # "with only a slight decrease of 0.22 in FID": a quality cost, framed as such
@@ -1311,9 +1485,28 @@ def _benchmarks(doc: _Doc, effects: list[Effect], registry: Any) -> None:
                     e.benchmark = name
                 continue
         floor = s
+        prev: Effect | None = None
         for e in group:
             e.benchmark = _nearest_benchmark(text, e, inside, t, floor)
+            # "by 60x on X with a 0.4% loss in accuracy": the conceded cost shares X
+            if (
+                not e.benchmark
+                and prev is not None
+                and prev.benchmark
+                and (
+                    _WITH_COST_BETWEEN_RE.fullmatch(text, prev.end, e.start)
+                    # "5% higher mAP on COCO than A, 3.7% higher mAP than B": one list
+                    or (
+                        e.metric
+                        and e.metric == prev.metric
+                        and e.start - prev.end <= 70
+                        and _LIST_ITEM_GAP_RE.fullmatch(text, prev.end, e.start)
+                    )
+                )
+            ):
+                e.benchmark = prev.benchmark
             floor = max(floor, e.end)
+            prev = e
 
 
 def _mentions(text: str, registry: Any, spans: list[tuple[int, int]]):
@@ -1326,13 +1519,15 @@ def _mentions(text: str, registry: Any, spans: list[tuple[int, int]]):
     """
     out: list[tuple[str, int, int]] = []
     heads = _registry_heads(registry)
+    # no registry name starts with a number: skip numbers without looking them up
+    skip_numbers = heads is not None and not _NUMERIC_HEADS.get(id(registry), True)
     for s, t in spans:
         last_end = s
         for m in _BENCH_START_RE.finditer(text, s, t):
             if m.start() < last_end:
                 continue
             first = m.group(0)
-            if first in _COMMON_CAPS:
+            if first in _COMMON_CAPS or (skip_numbers and first[0] in "0123456789"):
                 continue
             if heads is not None and _first_run(first) not in heads:
                 continue
@@ -1352,6 +1547,8 @@ def _mentions(text: str, registry: Any, spans: list[tuple[int, int]]):
 
 
 def _first_run(name: str) -> str:
+    if name.isalpha():  # all letters: one run (the common case, without the regex)
+        return name.casefold()
     m = _RUN_RE.search(name)
     return m.group(0).casefold() if m else ""
 
@@ -1376,6 +1573,7 @@ def _registry_heads(registry: Any) -> frozenset[str] | None:
         except (KeyError, TypeError, AttributeError):
             heads = None
     _HEADS_CACHE[key] = heads
+    _NUMERIC_HEADS[key] = heads is None or any(h.isdecimal() for h in heads)
     return heads
 
 
@@ -1453,28 +1651,51 @@ def find_effects(text: str, registry: Any = None) -> list[dict[str, Any]]:
     """
     if not text:
         return []
-    _clear_memos()
-    qs = find_quantities(text)
-    if not qs:
+    return effects_of_quantities(text, find_quantities(text), registry)
+
+
+def effects_of_quantities(
+    text: str, qs: list[Quantity], registry: Any = None
+) -> list[dict[str, Any]]:
+    """:func:`find_effects` of ``text`` given ``qs = find_quantities(text)``.
+
+    For callers that read the numbers of many abstracts first (a tighter loop)."""
+    if not text or not qs:
         return []
+    _clear_memos()
     if "http" in text or "www." in text:
         urls = _url_spans(text)
         qs = [q for q in qs if not any(a <= q.start < b for a, b in urls)]
         if not qs:
             return []
-    if all(_bare_hopeless(text, q) for q in qs):
+    for q in qs:
+        if not _bare_hopeless(text, q):
+            break
+    else:
         return []  # only years, counts and sizes
     doc = _Doc(text, qs)
     used: set[int] = set()
     effects = _composites(doc, qs, used)
     # ranges without sign need a cue like any percentage
-    kept = []
+    kept: list[Effect] = []
     for e in effects:
         if e.extra.get("needs_cue"):
             q = qs[e.extra["qi"]]
             probe = Quantity(q.start, q.end, q.value, q.family, kind="num", pp=q.pp)
             single = _single(doc, probe)
             if single is None:
+                prev = kept[-1] if kept else None
+                # "23-72% of the gap on A and 7-38% on B": a list of ranges
+                if not (
+                    prev is not None
+                    and prev.kind == "range"
+                    and prev.family == e.family
+                    and _same_sentence(doc, prev.end, e.start)
+                    and _RANGE_LIST_RE.match(text, prev.end, e.start)
+                ):
+                    continue
+                e.extra["reference"] = prev.extra.get("reference", False)
+                kept.append(e)
                 continue
             if single.kind == "reference":
                 e.extra["reference"] = True
@@ -1488,7 +1709,7 @@ def find_effects(text: str, registry: Any = None) -> list[dict[str, Any]]:
     for i, q in enumerate(qs):
         if i in used:
             continue
-        if any(e.start <= q.start < e.end for e in taken):
+        if _covered(taken, q.start):
             continue
         eff = _single(doc, q)
         if eff is None:
@@ -1544,7 +1765,7 @@ def find_effects(text: str, registry: Any = None) -> list[dict[str, Any]]:
     _benchmarks(doc, effects, registry)
     rows: list[dict[str, Any]] = []
     for e in effects:
-        if not e.metric and e.benchmark:
+        if not e.metric and e.benchmark and e.aspect == PERF:
             e.metric = f"{e.benchmark} score"
             if e.lib is None:
                 e.lib = False
@@ -1586,6 +1807,14 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
         if m is not None:
             spans.append(m.span())
     return spans
+
+
+def _covered(effects: list[Effect], pos: int) -> bool:
+    """Whether ``pos`` lies inside the span of one of ``effects``."""
+    for e in effects:  # noqa: SIM110 - a loop: cheaper than any() with a generator here
+        if e.start <= pos < e.end:
+            return True
+    return False
 
 
 def _backward_lists(

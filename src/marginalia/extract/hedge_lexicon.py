@@ -31,6 +31,8 @@ TOKEN_TABLE = str.maketrans(
         + "\u2018\u2019\u201c\u201d\u2013\u2014\u2212\u00a0\t\n\r"
     }
 )
+# TOKEN_TABLE for ASCII text, as a bytes.translate table
+TOKEN_BYTES = bytes(ord(TOKEN_TABLE.get(i, chr(i))) if i < 128 else i for i in range(256))
 
 # --------------------------------------------------------------------------------------------
 # Intensity words
@@ -45,7 +47,7 @@ ADV_MARG = words("marginally slightly modestly minimally negligibly barely")
 ADJ_STRONG = words(
     "significant substantial dramatic large largest considerable sizable sizeable remarkable "
     "notable vast great greatest huge massive tremendous major big drastic marked noticeable "
-    "striking strong"
+    "striking strong impressive"
 )
 ADJ_MARG = words(
     "marginal slight small minor modest little negligible minimal tiny incremental limited mild "
@@ -59,9 +61,33 @@ PRED_ADJ = (ADJ_STRONG | ADJ_MARG) - words("strong limited little major big grea
 # Other trigger tokens, each with its own handler.
 NEG_TRIGGERS = words("not doesn don didn fail fails failed evidence no")
 SOTA_TRIGGERS = words("state states state-of-the-art state-of-the-arts states-of-the-art sota")
-OTHER_TRIGGERS = words("much far highly heavily critically margin margins most only")
+OTHER_TRIGGERS = words("much far highly heavily critically margin margins most only superior")
 TRIGGERS = ADV_STRONG | ADV_MARG | ADJ_STRONG | ADJ_MARG | NEG_TRIGGERS | SOTA_TRIGGERS
 TRIGGERS = TRIGGERS | OTHER_TRIGGERS
+
+
+def _trie(words: frozenset[str]) -> str:
+    """A regex alternation of ``words`` as a prefix tree (one branch per next character)."""
+    tree: dict[str, dict] = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(tree)
+
+
+# a trigger word between two spaces of the padded token view (" " + clean + " "): the match
+# starts at the space before it and leaves the space after it for the next match
+RX_TRIGGER = re.compile(" (" + _trie(TRIGGERS) + ")(?= )")
 
 # --------------------------------------------------------------------------------------------
 # Heads: what a size word must modify to be a cue
@@ -134,7 +160,10 @@ RX_ADV_FWD = re.compile(
     r"\s+(?:(?:even|also|still|further|consistently|much)\s+)?"
     rf"(?P<head>(?:more|less)\s+[\w-]+|{EFFECT_VERB}|{COMP})\b"
 )
-RX_ADJ_FWD = re.compile(rf"(?:\s*,?\s+(?:and\s+|or\s+)?{MOD}){{0,2}}?\s+(?P<head>{EFFECT_NOUN})\b")
+RX_ADJ_FWD = re.compile(
+    rf"(?:\s+(?:or|to)\s+(?:no|zero))?"  # "negligible or no impact", "small to no gains"
+    rf"(?:\s*,?\s+(?:and\s+|or\s+)?{MOD}){{0,2}}?\s+(?P<head>{EFFECT_NOUN})\b"
+)
 RX_STRONG_FWD = re.compile(rf"(?:\s+[\w-]+)?\s+(?P<head>{STRONG_ONLY_NOUN}|{EFFECT_NOUN})\b")
 RX_LITTLE_NO = re.compile(rf"\s+(?:to|or)\s+no\s+(?:[\w-]+\s+)?(?P<head>{EFFECT_NOUN})\b")
 # left of a postposed adverb: "improves similarity scores significantly",
@@ -160,6 +189,25 @@ PRED_LEFT_LAST = words(
     "is are was were remain remains remained appear appears seem seems be being proved proves "
     "stay stays very quite rather only relatively statistically also still often typically "
     "generally best not usually mostly largely"
+)
+# "performs remarkably well", "generalizes markedly well": a degree adverb on a result verb
+RX_WELL_LEFT = re.compile(r"\b(?P<verb>perform\w*|work\w*|generali[sz]\w*|scal\w*)\s+$")
+RX_WELL_RIGHT = re.compile(r"\s+well\b")
+# "to a large extent", "to a small degree": a degree phrase
+RX_EXTENT_LEFT = re.compile(r"(?<![\w-])to\s+a\s+(?:very\s+)?$")
+RX_EXTENT_RIGHT = re.compile(r"\s+(?:extent|degree)\b")
+# "the results ... are rather impressive": a verdict on the paper's own result
+RX_PRED_RESULT_LEFT = re.compile(
+    rf"\b(?:{STRONG_ONLY_NOUN}|accuracy|findings?|outcomes?)\b[^.;:,]{{0,40}}?"
+    r"\s+(?:is|are|was|were|seems?|appears?)\s+"
+    r"(?:(?:very|quite|rather|truly|really|particularly)\s+)?$"
+)
+PRED_RESULT_ADJ = words("impressive remarkable striking")
+COPULA_STARTS = ("is ", "are ", "was ", "were ")
+# "superior performance over state-of-the-art methods": a best-in-class claim
+RX_SUPERIOR_SOTA = re.compile(
+    r"superior\s+(?:[\w-]+\s+)?(?:over|to)\s+(?:the\s+)?(?:(?:current|existing|previous|other)\s+)?"
+    r"(?:state[- ]of[- ]the[- ]art|sota)\b"
 )
 RX_ARTICLE_LEFT = re.compile(r"\b(?:the|a|an|this|these|such)\s+$")
 RX_ONLY_LEFT = re.compile(r"(?<![\w-])only\s+$")
@@ -206,7 +254,8 @@ RX_SOTA_FWD = re.compile(
 )
 RX_SOTA_LEFT = re.compile(
     r"\b(?:achiev\w*|attain\w*|set|sets|setting|establish\w*|reach\w*|obtain\w*|deliver\w*|"
-    r"yield\w*|new|becom\w*|is|are)\s+(?:(?:a|an|the)\s+)?(?:new\s+)?(?:\w+\s+)?$"
+    r"yield\w*|new|becom\w*|is|are|has|have|giv(?:e|es|ing)|produc\w*|demonstrat\w*|"
+    r"show(?:s|ing)?|results?\s+in|leads?\s+to)\s+(?:(?:a|an|the)\s+)?(?:new\s+)?(?:\w+\s+)?$"
 )
 RX_SOTA_BASELINE = re.compile(
     r"\b(?:previous|prior|existing|other|current|strong|compared|over|than|outperform\w*|"
@@ -368,6 +417,8 @@ RX_HYPOTHETICAL_LEFT = re.compile(
     r"\b(?:may|might|could|would|should|potentially|possibly|hope|hopefully)\s+"
     r"(?:[\w-]+\s+){0,2}$"
 )
+# RX_HYPOTHETICAL_LEFT matches only where one of these occurs
+HYPOTHETICAL_PARTS = ("may", "might", "ould", "potential", "possibl", "hope")
 RX_ASPIRATION_LEFT = re.compile(
     r"\b(?:aims?|aimed|aiming|goal\s+is|in\s+order|seeks?|sought|strives?|designed|intended|"
     r"potential|hope|wish|wants?)\s+to\s+(?:[\w-]+\s+){0,1}$"

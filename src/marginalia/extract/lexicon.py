@@ -75,7 +75,7 @@ METRIC_WORDS: dict[str, Metric] = {
     ),
     **_entries("memory storage", "memory", EFF, True),
     **_entries("size sizes footprint smaller lighter", "size", EFF, True),
-    **_entries("parameters params", "parameters", EFF, True),
+    **_entries("parameters params weights", "parameters", EFF, True),
     **_entries("data samples examples labels annotations tokens", "data", EFF, True),
     **_entries("comparisons queries calls evaluations", "number of comparisons", EFF, True),
     **_entries("layers", "layers", EFF, True),
@@ -104,6 +104,8 @@ METRIC_PAIRS: dict[str, Metric] = {
     "training compute": ("training compute", EFF, True),
     "training data": ("training data", EFF, True),
     "gpu memory": ("memory", EFF, True),
+    "kv cache": ("memory", EFF, True),
+    "kv-cache": ("memory", EFF, True),
     "gpu hours": ("compute", EFF, True),
     "power consumption": ("energy", EFF, True),
     "energy consumption": ("energy", EFF, True),
@@ -186,8 +188,10 @@ def _metric_names(text: str) -> list[Metric]:
 
 def find_metrics(text: str) -> list[tuple[int, Metric]]:
     """Metric mentions of a short text: ``(start offset, (name, aspect, lower_is_better))``."""
-    if "@" not in text and "_" not in text and _FIRST_WORDS.isdisjoint(
-        _lower_words(TOKEN_RE, text)
+    if (
+        "@" not in text
+        and "_" not in text
+        and _FIRST_WORDS.isdisjoint(_lower_words(TOKEN_RE, text))
     ):
         return []
     toks = [(m.start(), m.group(0).lower().rstrip("'")) for m in TOKEN_RE.finditer(text)]

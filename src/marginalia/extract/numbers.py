@@ -1,12 +1,13 @@
 """Number expressions in abstracts: numerals with units, ranges, fractions and number words.
 
-:func:`find_quantities` scans a text once with one precompiled numeral expression (and looks
-for number words such as "twice", "half" or "an order of magnitude" only around their stems)
-and returns the quantity mentions it holds, in text order, with exact offsets. It knows the
-page artefacts of scraped abstracts (``\\%``, ``2.3times``, ``pm10\\%``, ``1/3 rd``) and leaves
-out numbers that are part of names or sizes (``GPT-4``, ``Qwen2-7B``, ``ImageNet-32x32``,
-``58M-parameter``, ``O(T^{9/10})``). Whether a mention is a *comparison* is decided later
-(:mod:`marginalia.extract.effects`); this module only reads numbers.
+:func:`find_quantities` reads a text with one precompiled numeral expression, tried only in
+front of the runs of digits (and looks for number words such as "twice", "half" or "an order
+of magnitude" only around their stems) and returns the quantity mentions it holds, in text
+order, with exact offsets. It knows the page artefacts of scraped abstracts (``\\%``,
+``2.3times``, ``pm10\\%``, ``1/3 rd``) and leaves out numbers that are part of names or sizes
+(``GPT-4``, ``Qwen2-7B``, ``ImageNet-32x32``, ``58M-parameter``, ``O(T^{9/10})``). Whether a
+mention is a *comparison* is decided later (:mod:`marginalia.extract.effects`); this module only
+reads numbers.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ BARE = "bare"  # a numeral without unit
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SIGN = r"[+\-\u2212\u2013]"
 # characters that, right before a numeral, make it part of a name, formula or identifier
-_BEFORE = r"(?<![\w.,/^{@=\\\-\u2212\u2013+$#*'\u2019])"
+_BEFORE = r"(?<![\w.,/^{@=\\\-\u2212\u2013+#*'\u2019])"
 _PCT = (
     r"(?:\s?(?:\\?%|percent\b|per\s?cent\b)(?:\s?(?:points?|pts?)\b)?"
     r"|\s?(?:percentage|pct\.?)\s+points?\b|\s?pp\b|\s?p\.p\.)"
@@ -182,7 +183,7 @@ def _glued_after(text: str, end: int) -> bool:
     if end >= len(text):
         return False
     ch = text[end]
-    if _GLUED_LETTER_RE.match(ch):
+    if ch.isalnum() and not ch.isdecimal():  # _GLUED_LETTER_RE, without a regex call
         return True
     # "2.3.1" versions, "10-20-30" codes
     return ch in "." and end + 1 < len(text) and text[end + 1].isdigit()
@@ -214,14 +215,21 @@ def _number_matches(text: str) -> list[re.Match[str]]:
     d = digits.find(b"0")
     while d != -1:
         if d >= pos:
-            for c in range(max(pos, d - 4, tried + 1), d + 1):
-                if c < d and text[c] not in _LEAD_CHARS:
-                    continue
-                m = match(text, c)
+            lo = max(pos, d - 4, tried + 1)
+            if lo < d and not _LEAD_CHARS.isdisjoint(text[lo:d]):
+                for c in range(lo, d + 1):
+                    if c < d and text[c] not in _LEAD_CHARS:
+                        continue
+                    m = match(text, c)
+                    if m is not None:
+                        out.append(m)
+                        pos = m.end()
+                        break
+            else:  # only the run's first digit can start a match
+                m = match(text, d)
                 if m is not None:
                     out.append(m)
                     pos = m.end()
-                    break
             tried = d
         e = digits.find(b" ", d)
         if e == -1:
@@ -288,8 +296,8 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
             return None
         return Quantity(start, end, round(n / d, 2), FRACTION, kind="frac")
     if g("r2") is not None:
-        if _glued_after(text, end):
-            return None
+        if _glued_after(text, end) or (start and text[start - 1] == "$" and not g("r2u")):
+            return None  # "$5-10": money
         f1, pp1, gl1, su1 = _family(g("r1u"))
         f2, pp2, gl2, su2 = _family(g("r2u"))
         if f1 != BARE and f2 != BARE and f1 != f2:
@@ -320,6 +328,11 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
         if _glued_after(text, end):
             return None
         fam, pp, glued, su = _family(g("r1u"))
+        if start and text[start - 1] == "$":
+            if text[end : end + 1] == "$":
+                end += 1  # "$5\%$": the math mode closes after the unit
+            elif fam == BARE:
+                return None  # "$100": an amount of money (LaTeX "$2.6\times$" is kept)
         sign = _sign(g("r1s"))
         if fam == BARE and _MEASURE_RE.match(text, end):
             return None  # "120 ms", "16 GB": a physical measurement, not a score
@@ -354,14 +367,20 @@ def _read_word(m: re.Match[str], text: str) -> Quantity | None:
         return Quantity(start, end, 2.0 if w == "twice" else 3.0, RATIO, kind="word", word=w)
     if g("mult") is not None:
         w = g("mult").lower()
-        v = next(val for stem, val in _MULT.items() if w.startswith(stem))
+        v = next((val for stem, val in _MULT.items() if w.startswith(stem)), None)
+        if v is None:  # a case-folding look-alike (e.g. long s) matched the pattern
+            return None
         fam = FRACTION if v < 1 else RATIO
         return Quantity(start, end, v, fam, kind="word", word=w)
     if g("wfold") is not None:
         first = re.split(r"[\s-]|fold", g("wfold").lower())[0]
+        if first not in _WORD_VALUE:  # a case-folding look-alike (e.g. long s) matched
+            return None
         return Quantity(start, end, float(_WORD_VALUE[first]), RATIO, kind="word", word="fold")
     if g("wtimes") is not None:
         first = g("wtimes").split()[0].lower()
+        if first not in _WORD_VALUE:  # a case-folding look-alike (e.g. long s) matched
+            return None
         return Quantity(start, end, float(_WORD_VALUE[first]), RATIO, kind="word", word="times")
     if g("wfrac") is not None:
         words = re.split(r"[\s-]", g("wfrac").lower())

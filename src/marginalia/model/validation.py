@@ -3,7 +3,8 @@
 Each data set is drawn from the model's own generative process (DESIGN.md §4), with realistic
 sizes: ``n_papers`` papers (uniform in a range, default 50-100), 1-4 effects each, a pool of
 named benchmarks with test-set sizes of real benchmarks (binomial SEs at a baseline level drawn
-per benchmark), some effects without a named benchmark (their paper's ``unnamed@`` level) and
+per benchmark), some effects without a named benchmark (each on a benchmark of its own, a fresh
+draw of the benchmark effect, as the model assumes: its ``unnamed@<effect_id>`` level) and
 some with an unknown SE (noise ``sigma_unknown``), claim-level hedge classes none / marginal /
 strong, and "up to" claims.
 
@@ -39,6 +40,7 @@ from marginalia.model.hierarchical import (
     ModelSettings,
     build_hierarchical_model,
     prepare_data,
+    recovery,
     sample_gated,
 )
 from marginalia.model.priors import Priors
@@ -183,7 +185,9 @@ def draw_truth(rng: np.random.Generator, settings: ValidationSettings, priors: P
         "sigma_run": math.exp(
             rng.normal(math.log(priors.sigma_run_median), priors.sigma_run_log_sd)
         ),
-        "sigma_unknown": abs(rng.normal(0, priors.sigma_unknown_sd)),
+        "sigma_unknown": math.exp(
+            rng.normal(math.log(priors.sigma_unknown_median), priors.sigma_unknown_log_sd)
+        ),
         "beta_upto": rng.normal(0, priors.beta_upto_sd),
         "beta_hedge[marginal]": rng.normal(0, priors.beta_hedge_sd),
         "beta_hedge[strong]": rng.normal(0, priors.beta_hedge_sd),
@@ -226,10 +230,8 @@ def simulate_effects(
             named = rng.random() >= settings.p_no_benchmark
             b = int(rng.integers(settings.n_benchmarks))
             bench = bench_names[b] if named else ""
-            level = f"unnamed@{paper}"
-            if not named and level not in z_bench:
-                z_bench[level] = rng.normal()
-            v = truth["tau_bench"] * z_bench[bench if named else level]
+            # an unnamed benchmark is a benchmark of its own: a fresh benchmark effect
+            v = truth["tau_bench"] * (z_bench[bench] if named else rng.normal())
             hedge = str(rng.choice(HEDGES, p=hedge_p))
             upto = rng.random() < settings.p_upto
             theta = truth["mu"] + beta[hedge] + truth["beta_upto"] * upto + u + v
@@ -279,12 +281,18 @@ def fit_dataset(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Fit the claim-level model to one simulated table; one record per parameter interval."""
     data = prepare_data(df, "pp", "claim")
-    model = build_hierarchical_model(data, model_settings.priors["pp"])
+    priors = model_settings.priors["pp"]
+    model = build_hierarchical_model(data, priors)
     fit_settings = replace(
         model_settings, draws=settings.draws, tune=settings.tune, chains=settings.chains, seed=seed
     )
     idata, gate = sample_gated(
-        model, fit_settings, label="simulated data set", cores=cores, log_likelihood=False
+        model,
+        fit_settings,
+        label="simulated data set",
+        cores=cores,
+        log_likelihood=False,
+        recover=recovery(data, "hierarchical", priors),
     )
     post = idata.posterior
     prob = model_settings.interval_prob
