@@ -37,7 +37,6 @@ from marginalia.model.hierarchical import (
     write_outputs,
 )
 from marginalia.model.priors import DEFAULT_PRIORS, prior_table, priors_for
-from marginalia.model.validation import ValidationSettings, simulate_effects
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = {"draws": 300, "tune": 400, "chains": 2, "seed": 7}
@@ -72,11 +71,56 @@ def effects_table(**columns) -> pd.DataFrame:
     return pd.DataFrame(base)
 
 
+def generate_effects(seed: int, truth: dict[str, float], n_papers: int = 60) -> pd.DataFrame:
+    """Effects drawn in the test itself (not by the package's simulator) from the model.
+
+    Papers report 1-3 comparisons on 12 shared benchmarks (1 in 5 unnamed), each with a hedge
+    word drawn independently (none/marginal/strong with 0.5/0.2/0.3), "up to" for 1 in 5, and
+    a binomial sampling SE from a test set of 500-5,000 items (unknown for 1 in 4).
+    """
+    rng = np.random.default_rng(seed)
+    shift = {"none": 0.0, "marginal": truth["beta_hedge[marginal]"], "strong": truth["beta_hedge[strong]"]}
+    bench_effect = rng.normal(0.0, truth["tau_bench"], size=12)
+    bench_items = rng.integers(500, 5001, size=12)
+    rows = []
+    for i in range(n_papers):
+        u = rng.normal(0.0, truth["tau_paper"])
+        hedges = []
+        for j in range(int(rng.integers(1, 4))):
+            b = int(rng.integers(12))
+            named = rng.random() >= 0.2
+            v = bench_effect[b] if named else rng.normal(0.0, truth["tau_bench"])
+            hedge = str(rng.choice(["none", "marginal", "strong"], p=[0.5, 0.2, 0.3]))
+            upto = bool(rng.random() < 0.2)
+            theta = truth["mu"] + shift[hedge] + u + v
+            se = 100 * np.sqrt(2 * 0.25 / bench_items[b]) if named and rng.random() >= 0.25 else np.nan
+            s = se if np.isfinite(se) else truth["sigma_unknown"]
+            noise = rng.normal(0.0, np.sqrt(s**2 + truth["sigma_run"] ** 2))
+            y = theta + truth["beta_upto"] * upto + noise
+            hedges.append(hedge)
+            rows.append(
+                {
+                    "paper_id": f"t{i:03d}",
+                    "effect_id": f"t{i:03d}#{j + 1}",
+                    "benchmark": f"b{b:02d}" if named else "",
+                    "family": "pp",
+                    "y": y,
+                    "se": se,
+                    "qualifier": "up_to" if upto else "",
+                    "hedge_local": hedge,
+                    "in_model": True,
+                }
+            )
+        kinds = set(hedges) - {"none"}
+        paper_hedge = "mixed" if len(kinds) == 2 else (kinds.pop() if kinds else "none")
+        for r in rows[len(rows) - len(hedges) :]:
+            r["paper_hedge"] = paper_hedge
+    return pd.DataFrame(rows)
+
+
 @pytest.fixture(scope="module")
 def simulated() -> pd.DataFrame:
-    rng = np.random.default_rng(11)
-    settings = ValidationSettings(n_papers=(60, 60))
-    df = simulate_effects(rng, settings, TRUTH)
+    df = generate_effects(11, TRUTH)
     extra = effects_table(
         family=["log_ratio"] * 4 + ["excluded"] * 2,
         y=[0.1, 0.3, 0.2, 0.5, np.nan, np.nan],
@@ -405,18 +449,26 @@ def test_check_diagnostics_flags_bad_chains_and_skips_constants():
 
 @pytest.mark.slow
 def test_recovers_known_mu_and_hedge_difference(result):
+    """Known parameters are recovered within 3 posterior SDs.
+
+    A 90% interval misses the truth in 1 of 10 data sets, so asserting it for one data set
+    makes a test that passes or fails with floating-point noise in the sampler (it did, across
+    two clones of one commit: the compiled graph's operation order follows Python's hash seed).
+    Three posterior SDs leave a 0.3% chance per parameter for a calibrated posterior, far from
+    the Monte Carlo error of these chains (about a tenth of an SD).
+    """
     s = result.summary.set_index(["analysis", "parameter"])
     mu = s.loc[("claim", "mu")]
-    assert mu["eti_5"] <= TRUTH["mu"] <= mu["eti_95"]
-    assert abs(mu["mean"] - TRUTH["mu"]) < 1.5
+    assert abs(mu["mean"] - TRUTH["mu"]) < 3 * mu["sd"]
+    assert mu["sd"] < 1.0  # 60 papers pin mu down to well under a point
     h = result.hedge_classes.set_index(["analysis", "hedge_class"])
     diff = h.loc[("claim", "marginal - strong")]
-    # truth: marginal - strong = -4 pp
-    assert diff["eti_5"] <= -4.0 <= diff["eti_95"]
-    assert diff["eti_95"] < 0
+    truth_diff = TRUTH["beta_hedge[marginal]"] - TRUTH["beta_hedge[strong]"]  # -4 pp
+    assert abs(diff["mean"] - truth_diff) < 3 * diff["sd"]
+    assert diff["mean"] + 2 * diff["sd"] < 0  # the difference is detected
     assert diff["p_marginal_lt_strong"] > 0.95
     strong = h.loc[("claim", "strong")]
-    assert strong["eti_5"] <= TRUTH["mu"] + 2.0 <= strong["eti_95"]
+    assert abs(strong["mean"] - (TRUTH["mu"] + TRUTH["beta_hedge[strong]"])) < 3 * strong["sd"]
 
 
 @pytest.mark.slow
