@@ -138,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, {cpu})
         pinned = cpu
 
-    from marginalia.benchmarks import load_registry
     from marginalia.evaluate import read_corpus, run_extractor
+    from marginalia.registry import load_registry
 
     registry = load_registry(args.benchmarks)
     base = read_corpus(args.corpus)

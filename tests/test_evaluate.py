@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marginalia.benchmarks import load_registry
 from marginalia.columns import EFFECTS, PAPERS
 from marginalia.errors import MarginaliaError
 from marginalia.evaluate import (
@@ -20,6 +19,7 @@ from marginalia.evaluate import (
     render_markdown,
     score_extraction,
 )
+from marginalia.registry import load_registry
 
 TITLE_A = "Paper A: Fast Things"
 TITLE_B = "Paper B -- Small Gains"

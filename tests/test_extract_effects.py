@@ -15,17 +15,20 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from marginalia import evaluate
 from marginalia.columns import EFFECTS, PAPERS
 from marginalia.extract import extract_corpus, extract_effects, gather_tables
 from marginalia.extract.effects import find_effects, sentence_starts
+from marginalia.extract.hedges import local_hedge
 from marginalia.extract.numbers import find_quantities
+from marginalia.registry import load_registry
 
 REPO = Path(__file__).resolve().parents[1]
 KEYS = ("delta", "unit", "scale", "qualifier", "direction", "lower_is_better", "aspect")
 
 
 class FakeRegistry:
-    """The part of marginalia.benchmarks.Registry the extractor uses."""
+    """The part of marginalia.registry.Registry the extractor uses."""
 
     def __init__(self, entries: dict[str, list[str]]):
         self.entries = entries
@@ -443,8 +446,7 @@ def test_extract_effects_rows_ids_and_columns():
 def test_extract_effects_hedge_local_from_hedges_module():
     text = "Our model significantly improves accuracy by 4.5% on SQuAD."
     (r,) = extract_effects("p", "t", text, None)
-    hedges = pytest.importorskip("marginalia.extract.hedges")
-    assert (r["hedge_local"], r["hedge_local_span"]) == hedges.local_hedge(
+    assert (r["hedge_local"], r["hedge_local_span"]) == local_hedge(
         text, r["start"], r["end"]
     )
 
@@ -596,11 +598,9 @@ def test_extract_shard_script_writes_one_shard(tmp_path):
 
 
 def test_gold_floor_on_development_split(data_dir, corpus_path):
-    evaluate = pytest.importorskip("marginalia.evaluate")
-    benchmarks = pytest.importorskip("marginalia.benchmarks")
     gold_dir = data_dir / "eval" / "dev"
     gold_effects, gold_papers = evaluate.read_gold(gold_dir)
-    registry = benchmarks.load_registry(REPO / "config" / "benchmarks.yaml")
+    registry = load_registry(REPO / "config" / "benchmarks.yaml")
     corpus = evaluate.read_corpus(corpus_path)
     effects, papers = extract_corpus(corpus, registry)
     result = evaluate.score_extraction(effects, papers, gold_effects, gold_papers, registry)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from marginalia import benchmarks, evaluate
+from marginalia import evaluate
 from marginalia.extract import extract_corpus
+from marginalia.registry import load_registry
 
 FLOORS = {
     "precision": 0.88,
@@ -25,7 +26,7 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def extracted(repo_dir, corpus_path):
-    registry = benchmarks.load_registry(repo_dir / "config" / "benchmarks.yaml")
+    registry = load_registry(repo_dir / "config" / "benchmarks.yaml")
     corpus = evaluate.read_corpus(corpus_path)
     effects, papers = extract_corpus(corpus, registry)
     return effects, papers, registry

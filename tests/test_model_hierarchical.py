@@ -79,7 +79,11 @@ def generate_effects(seed: int, truth: dict[str, float], n_papers: int = 60) -> 
     a binomial sampling SE from a test set of 500-5,000 items (unknown for 1 in 4).
     """
     rng = np.random.default_rng(seed)
-    shift = {"none": 0.0, "marginal": truth["beta_hedge[marginal]"], "strong": truth["beta_hedge[strong]"]}
+    shift = {
+        "none": 0.0,
+        "marginal": truth["beta_hedge[marginal]"],
+        "strong": truth["beta_hedge[strong]"],
+    }
     bench_effect = rng.normal(0.0, truth["tau_bench"], size=12)
     bench_items = rng.integers(500, 5001, size=12)
     rows = []
@@ -93,7 +97,11 @@ def generate_effects(seed: int, truth: dict[str, float], n_papers: int = 60) -> 
             hedge = str(rng.choice(["none", "marginal", "strong"], p=[0.5, 0.2, 0.3]))
             upto = bool(rng.random() < 0.2)
             theta = truth["mu"] + shift[hedge] + u + v
-            se = 100 * np.sqrt(2 * 0.25 / bench_items[b]) if named and rng.random() >= 0.25 else np.nan
+            se = (
+                100 * np.sqrt(2 * 0.25 / bench_items[b])
+                if named and rng.random() >= 0.25
+                else np.nan
+            )
             s = se if np.isfinite(se) else truth["sigma_unknown"]
             noise = rng.normal(0.0, np.sqrt(s**2 + truth["sigma_run"] ** 2))
             y = theta + truth["beta_upto"] * upto + noise

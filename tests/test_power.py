@@ -47,6 +47,7 @@ from marginalia.power import (
     two_proportion_se,
 )
 from marginalia.power.accuracy import _mcnemar_exact
+from marginalia.registry import registry_from_mapping
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -249,7 +250,7 @@ def test_mcnemar_extra_noise():
 
 
 class FakeRegistry:
-    """The contract of marginalia.benchmarks.Registry: canonical(name), get(canonical)."""
+    """The contract of marginalia.registry.Registry: canonical(name), get(canonical)."""
 
     def __init__(self, entries: dict[str, dict]):
         self.entries = entries
@@ -567,8 +568,7 @@ def test_analyze_empty_table():
 
 
 def test_summary_with_real_registry_contract():
-    benchmarks = pytest.importorskip("marginalia.benchmarks")
-    reg = benchmarks.registry_from_mapping(
+    reg = registry_from_mapping(
         {
             "benchmarks": {
                 "RTE": {

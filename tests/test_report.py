@@ -385,7 +385,6 @@ def test_priors_come_from_diagnostics_else_the_model_module(tmp_path, tables):
     doc = render(tmp_path / "a", t)
     assert "<caption>Priors (from diagnostics.json)</caption>" in doc
     assert "<code>LogNormal(log 1, 0.7)</code>" in doc
-    pytest.importorskip("marginalia.model.priors")
     del t["diagnostics"]["priors"]
     doc = render(tmp_path / "b", t)
     assert "<caption>Priors (from marginalia.model.priors)</caption>" in doc

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marginalia.benchmarks import parse_registry
 from marginalia.columns import EFFECTS
 from marginalia.errors import MarginaliaError
+from marginalia.registry import parse_registry
 from marginalia.standardize import (
     ADDED,
     DEFAULTS,

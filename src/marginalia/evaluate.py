@@ -39,12 +39,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from marginalia.benchmarks import name_key
 from marginalia.corpus.records import normalize_title
 from marginalia.errors import MarginaliaError
+from marginalia.registry import name_key
 
 if TYPE_CHECKING:
-    from marginalia.benchmarks import Registry
+    from marginalia.registry import Registry
 
 ABS_TOL = 0.01
 REL_TOL = 0.01
@@ -657,7 +657,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the full result as JSON to this path")
     parser.add_argument("--md", help="also write the markdown to this path")
     args = parser.parse_args(argv)
-    from marginalia.benchmarks import load_registry
+    from marginalia.registry import load_registry
     from marginalia.tables import atomic_write_text, write_json
 
     try:

@@ -252,19 +252,19 @@ def metric_class(metric: str) -> str | None:
 
 
 class _Lookup:
-    """Registry access for Registry objects (benchmarks.Registry) and plain mappings."""
+    """Registry access for Registry objects (registry.Registry) and plain mappings."""
 
     def __init__(self, registry: Any):
         if registry is None or hasattr(registry, "canonical"):
             self._reg = registry
         elif isinstance(registry, Mapping):
-            from marginalia.benchmarks import registry_from_mapping
+            from marginalia.registry import registry_from_mapping
 
             data = registry if "benchmarks" in registry else {"benchmarks": dict(registry)}
             self._reg = registry_from_mapping(data, "<registry dict>")
         else:
             raise MarginaliaError(
-                f"standardize: registry must be a benchmarks.Registry or a mapping, "
+                f"standardize: registry must be a registry.Registry or a mapping, "
                 f"not {type(registry).__name__}"
             )
 
@@ -659,7 +659,7 @@ def standardize(
 ) -> pd.DataFrame:
     """The ``standardized`` table: every effects column plus :data:`ADDED`, one row per effect.
 
-    ``registry`` is a :class:`marginalia.benchmarks.Registry` (or a mapping in the YAML shape,
+    ``registry`` is a :class:`marginalia.registry.Registry` (or a mapping in the YAML shape,
     or None); ``config`` is the ``standardize`` config section (missing keys take
     :data:`DEFAULTS`). ``paper_hedge`` is the paper's ``hedge`` from ``papers_df`` (NA when the
     paper is missing there). Rows with family ``excluded`` have ``y`` NA and ``in_model``

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 import _marginalia_path  # noqa: F401  (src/ on sys.path; see that module)
-from marginalia.benchmarks import load_registry
 from marginalia.errors import MarginaliaError
 from marginalia.power import analyze, sigma_run_from_summary
+from marginalia.registry import load_registry
 from marginalia.runner import run
 from marginalia.tables import read_table, write_csv, write_table
 

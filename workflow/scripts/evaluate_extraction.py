@@ -3,8 +3,8 @@
 from typing import TYPE_CHECKING
 
 import _marginalia_path  # noqa: F401  (src/ on sys.path; see that module)
-from marginalia.benchmarks import load_registry
 from marginalia.evaluate import render_markdown, score_extraction
+from marginalia.registry import load_registry
 from marginalia.runner import run
 from marginalia.tables import atomic_write_text, read_jsonl, read_table, write_json
 

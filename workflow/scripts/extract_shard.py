@@ -3,8 +3,8 @@
 from typing import TYPE_CHECKING
 
 import _marginalia_path  # noqa: F401  (src/ on sys.path; see that module)
-from marginalia.benchmarks import load_registry
 from marginalia.extract import extract_corpus
+from marginalia.registry import load_registry
 from marginalia.runner import run
 from marginalia.tables import read_table, write_table
 

@@ -4,7 +4,7 @@ import logging
 from typing import TYPE_CHECKING
 
 import _marginalia_path  # noqa: F401  (src/ on sys.path; see that module)
-from marginalia.benchmarks import load_registry
+from marginalia.registry import load_registry
 from marginalia.runner import run
 from marginalia.standardize import standardize
 from marginalia.tables import read_table, write_table

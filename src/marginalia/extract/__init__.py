@@ -104,7 +104,7 @@ def extract_effects(
     Rows have the columns of :data:`marginalia.columns.EFFECTS`, in the order the comparisons
     appear in the text (a range gives two rows, ``range_low`` then ``range_high``, with the same
     span). ``abstract[start:end] == span`` for every row. ``registry`` (a
-    :class:`marginalia.benchmarks.Registry`) canonicalizes benchmark names; without it the
+    :class:`marginalia.registry.Registry`) canonicalizes benchmark names; without it the
     benchmark stays empty.
     """
     paper_id = _text(paper_id)

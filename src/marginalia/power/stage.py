@@ -607,7 +607,7 @@ def analyze(
     posterior mean of the seed-to-seed SD (see :func:`sigma_run_from_summary`); when it is None,
     when ``power.sigma_run_from_model`` is false, or when ``diagnostics["ok"]`` is false, the
     config value ``power.sigma_run`` is used instead. ``registry`` needs ``canonical(name)`` and
-    ``get(canonical)`` (``marginalia.benchmarks.Registry``) or is None.
+    ``get(canonical)`` (``marginalia.registry.Registry``) or is None.
     """
     cfg = power_config(config)
     required = {"effect_id", "paper_id", "family", "y"}

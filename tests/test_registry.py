@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from marginalia.benchmarks import METRIC_KINDS, load_registry, name_key, parse_registry
 from marginalia.errors import MarginaliaError
+from marginalia.registry import METRIC_KINDS, load_registry, name_key, parse_registry
 
 
 @pytest.fixture(scope="module")
