@@ -7,13 +7,11 @@ STAMP   := $(VENV)/.installed
 CORES   ?= 4
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format evaluate validate-model benchmark browser clean help
+.PHONY: run test lint format evaluate validate-model perf browser clean help
 
-help:
-	@echo "make run       run the workflow on config/config.yaml (snakemake --cores $(CORES))"
-	@echo "make test      run the whole test suite"
-	@echo "make evaluate  score extraction against the development gold (needs ../shared/eval)"
-	@echo "make lint      ruff, snakefmt --check, snakemake --lint"
+help:  ## list the targets
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
+	  awk -F'\t' '{ printf "make %-15s %s\n", $$1, $$2 }'
 
 # Find a Python >= 3.12: python3.12 on PATH, then newer ones, then pyenv's installed versions.
 # (A pyenv shim on PATH may exist but fail unless selected, so every candidate is run, not
@@ -40,11 +38,11 @@ $(STAMP): $(PY) requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP)  ## run the workflow on config/config.yaml (snakemake --cores 4; CORES=N to change)
 	$(VENV)/bin/snakemake --cores $(CORES)
 
 # Headless Chromium for the report test: Debian's package, installed when missing and we are root.
-browser:
+browser:  ## install Debian's chromium for the browser test (when root and missing)
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian's chromium for the browser test"; \
@@ -52,23 +50,27 @@ browser:
 	  else echo "note: chromium not found; the browser test will be skipped"; fi; \
 	fi
 
-test: $(STAMP) browser
+test: $(STAMP) browser  ## run the whole test suite
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, snakefmt --check, snakemake --lint, lint-imports (layer contracts)
 	$(VENV)/bin/ruff check src tests workflow/scripts benchmarks
 	$(VENV)/bin/snakefmt --check Snakefile workflow/rules
 	$(VENV)/bin/snakemake --lint --cores 1
+	$(VENV)/bin/lint-imports
 
-format: $(STAMP)
+format: $(STAMP)  ## ruff format and snakefmt
 	$(VENV)/bin/ruff format src tests workflow/scripts benchmarks
 	$(VENV)/bin/snakefmt Snakefile workflow/rules
 
-evaluate: $(STAMP)
+evaluate: $(STAMP)  ## score extraction against the gold standard (needs ../shared/eval)
 	$(VENV)/bin/snakemake --cores $(CORES) evaluate
 
-validate-model: $(STAMP)
+validate-model: $(STAMP)  ## simulation-based check of the model
 	$(VENV)/bin/snakemake --cores $(CORES) validate_model
 
-clean:
+perf: $(STAMP)  ## time extraction (benchmarks/bench_extract.py); not part of the tests
+	$(PY) benchmarks/bench_extract.py
+
+clean:  ## remove results, logs and .snakemake
 	rm -rf results logs .snakemake

@@ -81,9 +81,11 @@ def source_fingerprint() -> str:
     import hashlib
 
     import marginalia.extract as extract
+    import marginalia.text as text
 
     digest = hashlib.sha1()
-    for path in sorted(Path(extract.__file__).parent.glob("*.py")):
+    files = [*Path(extract.__file__).parent.glob("*.py"), *Path(text.__file__).parent.glob("*.py")]
+    for path in sorted(files):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -2,7 +2,7 @@
 
 Simulates claim-level tables of about 100, 1,000 and 10,000 effects from the model itself
 (2.5 effects per paper on average, one benchmark per 50 effects, at least 25), builds the same
-``pm.Model`` with :func:`marginalia.model.hierarchical.build_hierarchical_model`, and fits it
+``pm.Model`` with :func:`marginalia.model.likelihood.build_hierarchical_model`, and fits it
 with nutpie and with PyMC's own NUTS. For each run it reports
 
 - ``compile_s``: nutpie: ``nutpie.compile_pymc_model`` (numba); pymc: ``pm.init_nuts``
@@ -45,7 +45,7 @@ TRUTH = {
 
 
 def simulated_data(n_effects: int, seed: int):
-    from marginalia.model.hierarchical import prepare_data
+    from marginalia.model.data import prepare_data
     from marginalia.model.validation import ValidationSettings, simulate_effects
 
     n_papers = max(1, round(n_effects / 2.5))
@@ -109,7 +109,7 @@ def fit_pymc(model, *, draws: int, tune: int, chains: int, seed: int, cores: int
 def run_one(n_effects: int, sampler: str, args: argparse.Namespace) -> dict:
     import arviz_stats as azs
 
-    from marginalia.model.hierarchical import build_hierarchical_model
+    from marginalia.model.likelihood import build_hierarchical_model
     from marginalia.model.priors import priors_for
     from marginalia.model.sampling import divergences
 

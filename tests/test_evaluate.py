@@ -12,13 +12,8 @@ import pytest
 
 from marginalia.columns import EFFECTS, PAPERS
 from marginalia.errors import MarginaliaError
-from marginalia.evaluate import (
-    deltas_agree,
-    match_rows,
-    read_gold,
-    render_markdown,
-    score_extraction,
-)
+from marginalia.evaluate import read_gold, render_markdown, score_extraction
+from marginalia.evaluate.match import deltas_agree, match_rows
 from marginalia.registry import load_registry
 
 TITLE_A = "Paper A: Fast Things"

@@ -18,10 +18,11 @@ import pytest
 from marginalia import evaluate
 from marginalia.columns import EFFECTS, PAPERS
 from marginalia.extract import extract_corpus, extract_effects, gather_tables
-from marginalia.extract.effects import find_effects, sentence_starts
+from marginalia.extract.effects import find_effects
 from marginalia.extract.hedges import local_hedge
 from marginalia.extract.numbers import find_quantities
 from marginalia.registry import load_registry
+from marginalia.text.sentences import sentence_starts
 
 REPO = Path(__file__).resolve().parents[1]
 KEYS = ("delta", "unit", "scale", "qualifier", "direction", "lower_is_better", "aspect")
@@ -446,9 +447,7 @@ def test_extract_effects_rows_ids_and_columns():
 def test_extract_effects_hedge_local_from_hedges_module():
     text = "Our model significantly improves accuracy by 4.5% on SQuAD."
     (r,) = extract_effects("p", "t", text, None)
-    assert (r["hedge_local"], r["hedge_local_span"]) == local_hedge(
-        text, r["start"], r["end"]
-    )
+    assert (r["hedge_local"], r["hedge_local_span"]) == local_hedge(text, r["start"], r["end"])
 
 
 def _corpus(records: list[dict]) -> pd.DataFrame:

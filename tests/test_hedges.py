@@ -18,8 +18,8 @@ from marginalia.extract.hedges import (
     local_hedge,
     marginal_sense,
     paper_hedge,
-    split_sentences,
 )
+from marginalia.text.sentences import split_sentences
 
 # An own-work opening, so that the sentence under test is not background.
 OWN = "We propose FooNet, a new method for image classification. "

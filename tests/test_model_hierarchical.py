@@ -16,27 +16,16 @@ import pytest
 import xarray as xr
 import yaml
 
+from marginalia.columns import MODEL_COMPARISONS, MODEL_HEDGE_CLASSES, MODEL_LOO, MODEL_SUMMARY
 from marginalia.errors import MarginaliaError
 from marginalia.model import fit_hierarchical, run_model
-from marginalia.model.hierarchical import (
-    COMPARISON_COLUMNS,
-    HEDGE_COLUMNS,
-    LOO_COLUMNS,
-    NO_EFFECTS,
-    OUTPUT_KEYS,
-    SUMMARY_COLUMNS,
-    ModelResult,
-    ModelSettings,
-    build_hierarchical_model,
-    check_diagnostics,
-    grouping,
-    marginal_loglik,
-    posterior_tree,
-    prepare_data,
-    recover_effects,
-    write_outputs,
-)
+from marginalia.model.data import NO_EFFECTS, grouping, prepare_data
+from marginalia.model.diagnostics import check_diagnostics
+from marginalia.model.likelihood import build_hierarchical_model, marginal_loglik
 from marginalia.model.priors import DEFAULT_PRIORS, prior_table, priors_for
+from marginalia.model.recovery import recover_effects
+from marginalia.model.settings import ModelSettings
+from marginalia.model.stage import OUTPUT_KEYS, ModelResult, posterior_tree, write_outputs
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = {"draws": 300, "tune": 400, "chains": 2, "seed": 7}
@@ -242,9 +231,11 @@ def test_settings_defaults_match_the_schema_and_reject_unknown_keys():
             assert spec["default"] == getattr(DEFAULT_PRIORS[family], key), (family, key)
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
     assert ModelSettings.from_config(config["model"]) == defaults
-    with pytest.raises(MarginaliaError, match="config key model: unknown setting.*drwas"):
+    with pytest.raises(MarginaliaError, match="config key model.drwas: unknown key"):
         ModelSettings.from_config({"drwas": 10})
-    with pytest.raises(MarginaliaError, match=r"model.priors.pp.mu_sd: must be > 0"):
+    with pytest.raises(
+        MarginaliaError, match=r"model.priors.pp.mu_sd: 0 is less than or equal to the minimum of 0"
+    ):
         ModelSettings.from_config({"priors": {"pp": {"mu_sd": 0}}})
 
 
@@ -482,7 +473,7 @@ def test_recovers_known_mu_and_hedge_difference(result):
 @pytest.mark.slow
 def test_tables_have_contract_columns_and_shapes(result, simulated):
     n_pp = int((simulated["family"] == "pp").sum())
-    assert list(result.summary.columns) == SUMMARY_COLUMNS
+    assert list(result.summary.columns) == MODEL_SUMMARY
     claim = result.summary[result.summary["analysis"] == "claim"]
     assert set(claim["family"]) == {"pp"}
     assert set(claim["parameter"]) >= {
@@ -500,7 +491,7 @@ def test_tables_have_contract_columns_and_shapes(result, simulated):
     assert "beta_hedge[mixed]" in set(paper["parameter"])
 
     comp = result.comparisons
-    assert list(comp.columns) == COMPARISON_COLUMNS
+    assert list(comp.columns) == MODEL_COMPARISONS
     assert len(comp) == 2 * n_pp
     assert comp.groupby("analysis").size().to_dict() == {"claim": n_pp, "paper": n_pp}
     assert set(comp["effect_id"]) == set(simulated.loc[simulated["family"] == "pp", "effect_id"])
@@ -511,7 +502,7 @@ def test_tables_have_contract_columns_and_shapes(result, simulated):
     assert comp["se"].isna().any() and comp["se"].notna().any()
 
     hc = result.hedge_classes
-    assert list(hc.columns) == HEDGE_COLUMNS
+    assert list(hc.columns) == MODEL_HEDGE_CLASSES
     assert list(hc.loc[hc["analysis"] == "claim", "hedge_class"]) == [
         "none",
         "marginal",
@@ -523,7 +514,7 @@ def test_tables_have_contract_columns_and_shapes(result, simulated):
     assert claim_hc["n_effects"].sum() == n_pp
 
     loo = result.loo
-    assert list(loo.columns) == LOO_COLUMNS
+    assert list(loo.columns) == MODEL_LOO
     assert set(loo["model"]) == {
         "hierarchical_claim",
         "hierarchical_paper",
@@ -574,10 +565,10 @@ def test_outputs_are_written_and_load_with_arviz(result, tmp_path):
     assert "mixed" in list(tree["pp_paper"].posterior["hedge"].values)
     assert tree.attrs["marginalia_fits"] == "pp_claim,pp_paper"
     summary = pd.read_csv(paths["summary"])
-    assert list(summary.columns) == SUMMARY_COLUMNS
+    assert list(summary.columns) == MODEL_SUMMARY
     assert len(summary) == len(result.summary)
-    assert list(pd.read_csv(paths["comparisons"]).columns) == COMPARISON_COLUMNS
-    assert list(pd.read_csv(paths["loo"]).columns) == LOO_COLUMNS
+    assert list(pd.read_csv(paths["comparisons"]).columns) == MODEL_COMPARISONS
+    assert list(pd.read_csv(paths["loo"]).columns) == MODEL_LOO
     diag = json.loads(paths["diagnostics"].read_text())
     assert diag["ok"] == result.ok and diag["reasons"] == result.diagnostics["reasons"]
 
@@ -643,8 +634,8 @@ def test_no_effects_to_model_still_writes_outputs(tmp_path):
     assert res.diagnostics["status"] == NO_EFFECTS
     assert res.diagnostics["reasons"][0].startswith("no effects to model")
     assert res.trees == {}
-    assert res.summary.empty and list(res.summary.columns) == SUMMARY_COLUMNS
-    assert res.comparisons.empty and list(res.comparisons.columns) == COMPARISON_COLUMNS
+    assert res.summary.empty and list(res.summary.columns) == MODEL_SUMMARY
+    assert res.comparisons.empty and list(res.comparisons.columns) == MODEL_COMPARISONS
     paths = {k: tmp_path / f"{k}.out" for k in OUTPUT_KEYS}
     write_outputs(res, paths)
     tree = az.from_netcdf(paths["posterior"])

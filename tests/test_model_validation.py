@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from marginalia.errors import MarginaliaError
-from marginalia.model.hierarchical import prepare_data
+from marginalia.model.data import prepare_data
 from marginalia.model.priors import priors_for
 from marginalia.model.validation import (
     COVERAGE_COLUMNS,

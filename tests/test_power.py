@@ -22,20 +22,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from marginalia.columns import POWER, POWER_SUMMARY
 from marginalia.errors import MarginaliaError
 from marginalia.power import (
-    COLUMNS,
     DEFAULTS,
-    SUMMARY_COLUMNS,
     analyze,
-    card2020_agreement,
-    discordant_probabilities,
     mcnemar_mde,
     mcnemar_power,
-    mcnemar_se,
     mde,
     mean_score_mde,
-    mean_score_se,
     normal_power,
     power_config,
     retrodesign,
@@ -44,10 +39,16 @@ from marginalia.power import (
     summarize,
     two_proportion_mde,
     two_proportion_power,
-    two_proportion_se,
 )
 from marginalia.power.accuracy import _mcnemar_exact
 from marginalia.registry import registry_from_mapping
+from marginalia.sampling_error import (
+    card2020_agreement,
+    discordant_probabilities,
+    mcnemar_se,
+    mean_score_se,
+    two_proportion_se,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -404,8 +405,8 @@ def test_analyze_flags_reasons_and_columns():
         sigma_run=None,
         diagnostics={"ok": True, "reasons": []},
     )
-    assert list(power_df.columns) == COLUMNS
-    assert list(summary_df.columns) == SUMMARY_COLUMNS
+    assert list(power_df.columns) == POWER
+    assert list(summary_df.columns) == POWER_SUMMARY
     assert len(power_df) == len(std)
     df = _by_id(power_df)
 
@@ -562,7 +563,7 @@ def test_summary_counts_and_denominators():
 def test_analyze_empty_table():
     std, comparisons, papers = synthetic_tables()
     df, summary = analyze(std.iloc[:0], comparisons, papers, REGISTRY, {"sigma_run": 0.4})
-    assert df.empty and list(df.columns) == COLUMNS
+    assert df.empty and list(df.columns) == POWER
     assert len(summary) == 6  # overall x 3 flags x 2 noise levels
     assert (summary.denominator == 0).all() and (summary.sigma_run == 0.4).all()
 
@@ -680,9 +681,9 @@ def test_adapter_writes_tables(tmp_path):
         str(REPO / "workflow/scripts/analyze_power.py"), init_globals={"snakemake": fake}
     )
     power = pd.read_parquet(out / "power.parquet")
-    assert list(power.columns) == COLUMNS and len(power) == 6
+    assert list(power.columns) == POWER and len(power) == 6
     assert (power.sigma_run == 0.6).all()
     assert "summary.csv" in power.sigma_run_source.iloc[0]
-    assert list(pd.read_csv(out / "power_summary.csv").columns) == SUMMARY_COLUMNS
-    assert pd.read_csv(out / "power.csv").shape == (6, len(COLUMNS))
+    assert list(pd.read_csv(out / "power_summary.csv").columns) == POWER_SUMMARY
+    assert pd.read_csv(out / "power.csv").shape == (6, len(POWER))
     assert "comparisons, 4 with a usable n" in (tmp_path / "analyze_power.log").read_text()

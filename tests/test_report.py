@@ -1,6 +1,6 @@
 """Stage 6, the HTML report: escaping, exact span marks, degraded inputs, self-containment.
 
-Inputs are synthetic (marginalia.report.synthetic: consistent tables in the contracts' layout,
+Inputs are synthetic (tests/synthetic.py: consistent tables in the contracts' layout,
 with the real power stage run on them), so these tests need neither MCMC nor ../shared.
 """
 
@@ -26,8 +26,8 @@ from marginalia.errors import MarginaliaError
 from marginalia.report import DEFAULTS, build_report, report_options
 from marginalia.report.highlight import Span, highlight, locate
 from marginalia.report.provenance import corpus_hash
-from marginalia.report.synthetic import synthetic_tables, write_tables
 from marginalia.report.values import anchor
+from synthetic import synthetic_tables, write_tables
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 EVIL = "<script>alert(1)</script>"
@@ -489,10 +489,10 @@ def test_schema_defaults_match_the_code_and_config_validates(repo_dir):
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"colour": "red"}, "config key report.colour: unknown setting"),
-        ({"max_forest_rows": -1}, "config key report.max_forest_rows: expected a non-negative"),
-        ({"max_paper_cards": True}, "config key report.max_paper_cards: expected a non-negative"),
-        ({"title": 3}, "config key report.title: expected a str"),
+        ({"colour": "red"}, "config key report.colour: unknown key"),
+        ({"max_forest_rows": -1}, "config key report.max_forest_rows: -1 is less than"),
+        ({"max_paper_cards": True}, "config key report.max_paper_cards: True is not of type"),
+        ({"title": 3}, "config key report.title: 3 is not of type 'string'"),
     ],
 )
 def test_bad_report_config_names_the_key(section, message):
@@ -528,7 +528,7 @@ def test_adapter_writes_the_file(tmp_path, tables, repo_dir):
     out.parent.mkdir()
     fake = types.SimpleNamespace(
         input=types.SimpleNamespace(items=lambda: [(k, str(v)) for k, v in inputs.items()]),
-        params=types.SimpleNamespace(config={"report": {"title": "Adapter run"}}),
+        params=types.SimpleNamespace(settings={"report": {"title": "Adapter run"}}),
         output=types.SimpleNamespace(html=str(out)),
         log=[str(tmp_path / "render.log")],
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from marginalia.report import build_report
-from marginalia.report.synthetic import synthetic_tables, write_tables
+from synthetic import synthetic_tables, write_tables
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,18 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marginalia.columns import EFFECTS
+from marginalia.columns import EFFECTS, STANDARDIZED, STANDARDIZED_ADDED
 from marginalia.errors import MarginaliaError
 from marginalia.registry import parse_registry
 from marginalia.standardize import (
-    ADDED,
     DEFAULTS,
     FAMILIES,
-    STANDARDIZED,
     check_standardize_config,
-    metric_class,
     standardize,
 )
+from marginalia.standardize.classify import metric_class
 
 
 def entry(n, kind="proportion", scale_max=100, item_sd=None, typical=None, aliases=()):
@@ -103,7 +101,7 @@ def test_columns_types_and_invariants():
     ]
     papers = pd.DataFrame({"paper_id": ["arxiv:0000.00001"], "hedge": ["marginal"]})
     out = standardize(frame(rows), papers, REGISTRY, {})
-    assert list(out.columns) == STANDARDIZED == EFFECTS + ADDED
+    assert list(out.columns) == STANDARDIZED == EFFECTS + STANDARDIZED_ADDED
     assert list(out["family"]) == ["pp", "log_ratio", "excluded"]
     assert str(out["n"].dtype) == "Int64"
     assert out["in_model"].dtype == bool
@@ -467,7 +465,9 @@ def test_missing_delta_excluded():
 
 def test_config_defaults_and_errors():
     assert check_standardize_config(None) == {**DEFAULTS, "max_abs_pp": 100.0}
-    with pytest.raises(MarginaliaError, match=r"config key standardize: unknown key\(s\)"):
+    with pytest.raises(
+        MarginaliaError, match=r"config key standardize.default_baseline: unknown key"
+    ):
         check_standardize_config({"default_baseline": 50})
     with pytest.raises(MarginaliaError, match="standardize.levels"):
         check_standardize_config({"levels": "keep"})

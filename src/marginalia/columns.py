@@ -1,4 +1,7 @@
-"""Column contracts of the tables passed between stages (see DESIGN.md)."""
+"""Column contracts of the tables passed between stages (see DESIGN.md): the one copy.
+
+Every stage, the report and the tests import these lists; no module re-types them.
+"""
 
 CORPUS = ["paper_id", "title", "abstract", "arxiv_id", "doi", "year", "url", "source", "shard"]
 
@@ -24,6 +27,19 @@ EFFECTS = [
     "hedge_local_span",
 ]
 
+#: pandas dtypes of EFFECTS (every other column is "string"; metric, benchmark and qualifier
+#: are "" rather than missing when the text names none)
+EFFECTS_DTYPES = {
+    **{c: "string" for c in EFFECTS},
+    "start": "int64",
+    "end": "int64",
+    "baseline": "Float64",
+    "treatment": "Float64",
+    "delta": "Float64",
+    "lower_is_better": "boolean",
+}
+EFFECTS_EMPTY_AS_BLANK = ("metric", "benchmark", "qualifier")
+
 PAPERS = [
     "paper_id",
     "title",
@@ -33,4 +49,198 @@ PAPERS = [
     "hedge",
     "hedge_spans",
     "marginal_sense",
+]
+
+#: pandas dtypes of PAPERS
+PAPERS_DTYPES = {**{c: "string" for c in PAPERS}, "year": "Int64", "n_effects": "int64"}
+
+#: Columns standardize adds to EFFECTS (results/model/effects_standardized).
+STANDARDIZED_ADDED = [
+    "family",
+    "y",
+    "se",
+    "se_reason",
+    "n",
+    "baseline_level",
+    "metric_kind",
+    "paper_hedge",
+    "in_model",
+    "exclusion_reason",
+    "scale_note",
+]
+
+#: results/model/effects_standardized.{parquet,csv}
+STANDARDIZED = EFFECTS + STANDARDIZED_ADDED
+
+#: results/model/summary.csv: one row per parameter (interval columns at interval_prob 0.9).
+MODEL_SUMMARY = [
+    "analysis",
+    "family",
+    "parameter",
+    "mean",
+    "sd",
+    "eti_5",
+    "eti_95",
+    "r_hat",
+    "ess_bulk",
+    "ess_tail",
+]
+
+#: results/model/comparisons.csv: one row per comparison and analysis.
+MODEL_COMPARISONS = [
+    "analysis",
+    "effect_id",
+    "paper_id",
+    "family",
+    "y",
+    "se",
+    "theta_mean",
+    "theta_lo",
+    "theta_hi",
+    "shrinkage",
+    "p_positive",
+    "p_meaningful",
+]
+
+#: results/model/hedge_classes.csv: one row per hedge class (and marginal - strong).
+MODEL_HEDGE_CLASSES = [
+    "analysis",
+    "family",
+    "hedge_class",
+    "n_effects",
+    "n_papers",
+    "mean",
+    "sd",
+    "eti_5",
+    "eti_95",
+    "p_marginal_lt_strong",
+    "reference_class",
+    "note",
+]
+
+#: results/model/loo.csv: one row per compared model.
+MODEL_LOO = [
+    "family",
+    "model",
+    "rank",
+    "elpd",
+    "se",
+    "p",
+    "elpd_diff",
+    "dse",
+    "weight",
+    "n_high_pareto_k",
+    "good_k",
+    "note",
+]
+
+#: results/power.{parquet,csv}: one row per comparison.
+POWER = [
+    "effect_id",
+    "paper_id",
+    "title",
+    "span",
+    "benchmark",
+    "family",
+    "metric_kind",
+    "y",
+    "n",
+    "baseline",
+    "se",
+    "test",
+    "agreement",
+    "mde",
+    "power_reported",
+    "plausible_effect",
+    "power_plausible",
+    "type_s",
+    "type_m",
+    "sigma_run",
+    "sigma_run_source",
+    "se_total",
+    "mde_total",
+    "power_reported_total",
+    "power_plausible_total",
+    "type_s_total",
+    "type_m_total",
+    "assessed",
+    "underpowered",
+    "within_noise",
+    "exaggerated",
+    "underpowered_total",
+    "within_noise_total",
+    "exaggerated_total",
+    "model_status",
+    "flag_reason",
+    "hedge_local",
+    "paper_hedge",
+]
+
+#: pandas dtypes of POWER (flags are nullable booleans: NA where a flag cannot be computed)
+POWER_DTYPES = {
+    **{
+        c: "float64"
+        for c in [
+            "y",
+            "baseline",
+            "se",
+            "agreement",
+            "mde",
+            "power_reported",
+            "plausible_effect",
+            "power_plausible",
+            "type_s",
+            "type_m",
+            "sigma_run",
+            "se_total",
+            "mde_total",
+            "power_reported_total",
+            "power_plausible_total",
+            "type_s_total",
+            "type_m_total",
+        ]
+    },
+    **{c: "boolean" for c in POWER if c.endswith(("underpowered", "within_noise", "exaggerated"))},
+    **{
+        c: "boolean"
+        for c in POWER
+        if c.endswith(("underpowered_total", "within_noise_total", "exaggerated_total"))
+    },
+    "assessed": "bool",
+    "n": "Int64",
+    **{
+        c: "string"
+        for c in [
+            "effect_id",
+            "paper_id",
+            "title",
+            "span",
+            "benchmark",
+            "family",
+            "metric_kind",
+            "test",
+            "sigma_run_source",
+            "model_status",
+            "flag_reason",
+            "hedge_local",
+            "paper_hedge",
+        ]
+    },
+}
+
+#: results/power_summary.csv.
+POWER_SUMMARY = [
+    "scope",
+    "group",
+    "flag",
+    "noise",
+    "count",
+    "denominator",
+    "share",
+    "n_comparisons",
+    "n_usable",
+    "change_vs_sampling",
+    "sigma_run",
+    "sigma_run_source",
+    "note",
 ]

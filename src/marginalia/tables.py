@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +34,24 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_file(path: str | os.PathLike, write: Callable[[Path], object]) -> None:
+    """Atomically write a file that ``write(tmp)`` creates at the temporary path ``tmp``.
+
+    For writers that want a path rather than bytes (e.g. ``atomic_write_file(p,
+    tree.to_netcdf)``): ``tmp`` is in the same folder as ``path`` and replaces it only when
+    ``write`` returns; on any error it is removed.
+    """
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_json(path: str | os.PathLike, obj: object) -> None:

@@ -52,6 +52,15 @@ def shard_outputs(what):
     return expand("results/extract/shards/{shard}.{what}.parquet", shard=shard_ids(), what=what)
 
 
+def report_settings():
+    """The configuration the report reads and shows (its provenance section): the keys that
+    decide the results. corpus.http (timeouts, retries, cache), evaluation and validation
+    change no number in the report, so changing them does not rerun it."""
+    corpus = {k: config["corpus"][k] for k in ("sources", "shards")}
+    shown = ("extract", "standardize", "model", "power", "report")
+    return {"corpus": corpus, **{k: config[k] for k in shown}}
+
+
 def final_outputs():
     return [
         "results/corpus/papers.csv",

@@ -26,6 +26,6 @@ rule render_report:
         mem_mb=2000,
         runtime=10,
     params:
-        config=config,
+        settings=report_settings(),
     script:
         "../scripts/render_report.py"

@@ -4,7 +4,7 @@ import logging
 from typing import TYPE_CHECKING
 
 import _marginalia_path  # noqa: F401  (src/ on sys.path; see that module)
-from marginalia.model.hierarchical import OUTPUT_KEYS, run_model, write_outputs
+from marginalia.model.stage import OUTPUT_KEYS, run_model, write_outputs
 from marginalia.runner import run
 from marginalia.tables import read_table
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def main():
     inputs = dict(snakemake.input.items())
-    html = build_report(inputs, dict(snakemake.params.config))
+    html = build_report(inputs, dict(snakemake.params.settings))
     atomic_write_text(snakemake.output.html, html)
 
 

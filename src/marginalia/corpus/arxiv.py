@@ -19,12 +19,15 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from marginalia.corpus.fetching import SourceRun, chunks, read_ids, warn_missing
 from marginalia.corpus.http import HttpError, Response, RetryableResponse
-from marginalia.corpus.records import make_record, normalize_arxiv_id
-from marginalia.corpus.remote import SourceRun, chunks, read_ids, warn_missing
+from marginalia.corpus.records import clean_arxiv_id, make_record, normalize_arxiv_id
 from marginalia.errors import MarginaliaError
 
 log = logging.getLogger(__name__)
+
+BASE_URL = "https://export.arxiv.org/api"
+KEY_ENV = None  # the arXiv API takes no key
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -41,15 +44,6 @@ class Feed:
     total: int | None
     entries: list[dict]
     errors: list[str]  # summaries of <entry> elements titled "Error"
-
-
-def clean_id(value: str) -> str:
-    """An arXiv id without prefix or version; unrecognised strings are passed on as given."""
-    value = value.strip()
-    norm = normalize_arxiv_id(value)
-    if norm:
-        return norm
-    return re.sub(r"^arxiv:", "", value, flags=re.IGNORECASE)
 
 
 def _text(elem: ET.Element | None) -> str:
@@ -131,7 +125,7 @@ def _record(run: SourceRun, entry: dict) -> dict:
 
 def fetch(run: SourceRun) -> list[dict]:
     if run.config.get("ids") or run.config.get("ids_file"):
-        return fetch_ids(run, read_ids(run.config, clean_id))
+        return fetch_ids(run, read_ids(run.config, clean_arxiv_id))
     if run.config.get("query"):
         return fetch_query(run, str(run.config["query"]))
     raise MarginaliaError(f"{run.label}: set one of the config keys ids, ids_file or query")

@@ -255,6 +255,7 @@ def _bib_value(entry, key: str) -> str | None:
 
 
 def _bib_failure(block) -> str:
+    from bibtexparser.exceptions import BlockAbortedException
     from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
 
     if isinstance(block, DuplicateBlockKeyBlock):
@@ -262,8 +263,10 @@ def _bib_failure(block) -> str:
     if isinstance(block, DuplicateFieldKeyBlock):
         entry = block.ignore_error_block.key
         return f"duplicate field(s) {sorted(block.duplicate_keys)} in entry {entry!r}"
-    error = getattr(block, "error", None)
-    reason = getattr(error, "abort_reason", None) or (str(error) if error else "")
+    error = block.error
+    reason = (error.abort_reason if isinstance(error, BlockAbortedException) else "") or (
+        str(error) if error else ""
+    )
     return reason.strip() or "syntax error"
 
 
@@ -273,13 +276,13 @@ def read_bibtex(text: str, path: Path, source: str) -> list[dict]:
     library = bibtexparser.parse_string(text)
     if library.failed_blocks:
         block = library.failed_blocks[0]
-        line = getattr(block, "start_line", None)
+        line = block.start_line
         where = f"line {line + 1}" if isinstance(line, int) else "an entry"
         detail = _bib_failure(block)
         raise MarginaliaError(f"{path}, {where}: bad BibTeX entry ({detail})")
     records = []
     for entry in library.entries:
-        line = getattr(entry, "start_line", None)
+        line = entry.start_line
         where = f"entry {entry.key!r}" + (f" (line {line + 1})" if isinstance(line, int) else "")
         row = {
             "title": _bib_value(entry, "title"),

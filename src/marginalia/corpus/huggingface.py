@@ -13,14 +13,25 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from typing import Any
 
-from marginalia.corpus.arxiv import clean_id
+from marginalia.corpus.fetching import (
+    SourceRun,
+    body_snippet,
+    fetch_each,
+    fetch_pages,
+    parse_json,
+    read_ids,
+    refused,
+)
 from marginalia.corpus.http import HttpError, Response, RetryableResponse
-from marginalia.corpus.records import make_record
-from marginalia.corpus.remote import SourceRun, parse_json, read_ids, warn_missing
+from marginalia.corpus.records import clean_arxiv_id, make_record
 from marginalia.errors import MarginaliaError
 
 log = logging.getLogger(__name__)
+
+BASE_URL = "https://huggingface.co/api"
+KEY_ENV = "HF_TOKEN"
 
 PAGE_SIZE = 100
 MAX_DAYS = 366
@@ -48,10 +59,7 @@ def _headers(run: SourceRun) -> dict[str, str]:
 
 
 def _fail(run: SourceRun, exc: HttpError) -> MarginaliaError:
-    detail = " ".join(exc.body.decode("utf-8", "replace").split())[:200]
-    return MarginaliaError(
-        f"{run.label}: Hugging Face answered HTTP {exc.status}: {detail}. Request: {exc.url}"
-    )
+    return refused(run, exc, "Hugging Face", body_snippet(exc))
 
 
 def days(run: SourceRun) -> list[date]:
@@ -76,7 +84,7 @@ def days(run: SourceRun) -> list[date]:
 
 def fetch(run: SourceRun) -> list[dict]:
     if run.config.get("ids") or run.config.get("ids_file"):
-        return fetch_ids(run, read_ids(run.config, clean_id))
+        return fetch_ids(run, read_ids(run.config, clean_arxiv_id))
     if run.config.get("date") or run.config.get("date_range"):
         return fetch_days(run, days(run))
     raise MarginaliaError(
@@ -95,88 +103,64 @@ def fetch_days(run: SourceRun, day_list: list[date]) -> list[dict]:
         if not isinstance(data, list):
             raise RetryableResponse(f"daily papers answer is not a list: {resp.text()[:200]}")
 
+    def read_page(params: dict[str, Any], resp: Response) -> dict[str, Any] | None:
+        items = resp.json()
+        assert isinstance(items, list)
+        new = 0
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
+            record = _record(run, paper, item)
+            if record is None:
+                continue
+            key = record["arxiv_id"] or record["paper_id"]
+            if key not in seen:
+                seen.add(key)
+                records.append(record)
+                new += 1
+        log.info(
+            "%s: %s page %d: %d papers, %d new%s",
+            run.label,
+            params["date"],
+            params["p"],
+            len(items),
+            new,
+            " (cached)" if resp.from_cache else "",
+        )
+        if len(items) < limit:
+            return None
+        return {**params, "p": params["p"] + 1}
+
     for day in day_list:
-        page = 0
-        with run.client.unit():
-            while True:
-                try:
-                    resp = run.request(
-                        "GET",
-                        "daily_papers",
-                        params={"date": day.isoformat(), "limit": limit, "p": page},
-                        secret_headers=headers,
-                        validate=validate,
-                    )
-                except HttpError as exc:
-                    raise _fail(run, exc) from None
-                items = resp.json()
-                assert isinstance(items, list)
-                new = 0
-                for item in items:
-                    if not isinstance(item, dict):
-                        continue
-                    paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
-                    record = _record(run, paper, item)
-                    if record is None:
-                        continue
-                    key = record["arxiv_id"] or record["paper_id"]
-                    if key not in seen:
-                        seen.add(key)
-                        records.append(record)
-                        new += 1
-                log.info(
-                    "%s: %s page %d: %d papers, %d new%s",
-                    run.label,
-                    day.isoformat(),
-                    page,
-                    len(items),
-                    new,
-                    " (cached)" if resp.from_cache else "",
-                )
-                if len(items) < limit:
-                    break
-                page += 1
+        fetch_pages(
+            run,
+            "daily_papers",
+            {"date": day.isoformat(), "limit": limit, "p": 0},
+            read_page,
+            fail=_fail,
+            secret_headers=headers,
+            validate=validate,
+        )
     return records
 
 
 def fetch_ids(run: SourceRun, ids: list[str]) -> list[dict]:
     headers = _headers(run)
-    records: list[dict] = []
-    missing: list[str] = []
 
     def validate(resp: Response, attempt: int) -> None:
         data = parse_json(resp, resp.url)
         if not isinstance(data, dict):
             raise RetryableResponse(f"paper answer is not an object: {resp.text()[:200]}")
 
-    for n, ident in enumerate(ids, start=1):
-        with run.client.unit():
-            try:
-                resp = run.request(
-                    "GET", f"papers/{ident}", secret_headers=headers, validate=validate
-                )
-            except HttpError as exc:
-                if exc.status == 404:
-                    missing.append(ident)
-                    log.info(
-                        "%s: %d/%d: %s not on the Hub (HTTP 404)", run.label, n, len(ids), ident
-                    )
-                    continue
-                raise _fail(run, exc) from None
-            paper = resp.json()
-            assert isinstance(paper, dict)
-            record = _record(run, paper)
-            if record is None:
-                missing.append(ident)
-            else:
-                records.append(record)
-            log.info(
-                "%s: %d/%d: %s%s",
-                run.label,
-                n,
-                len(ids),
-                ident,
-                " (cached)" if resp.from_cache else "",
-            )
-    warn_missing(run, missing, len(ids), "arXiv id")
-    return records
+    return fetch_each(
+        run,
+        ids,
+        path=lambda ident: f"papers/{ident}",
+        record=_record,
+        fail=_fail,
+        not_found="not on the Hub",
+        what="arXiv id",
+        secret_headers=headers,
+        validate=validate,
+    )

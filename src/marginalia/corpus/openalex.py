@@ -16,14 +16,27 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from urllib.parse import quote
 
+from marginalia.corpus.fetching import (
+    SourceRun,
+    body_snippet,
+    fetch_each,
+    fetch_pages,
+    json_message,
+    parse_json,
+    read_ids,
+    refused,
+)
 from marginalia.corpus.http import HttpError, Response, RetryableResponse
 from marginalia.corpus.records import make_record, normalize_doi
-from marginalia.corpus.remote import SourceRun, parse_json, read_ids, warn_missing
 from marginalia.errors import MarginaliaError
 
 log = logging.getLogger(__name__)
+
+BASE_URL = "https://api.openalex.org"
+KEY_ENV = "OPENALEX_API_KEY"
 
 SELECT = "id,doi,title,display_name,publication_year,abstract_inverted_index"
 MAX_PAGE = 200
@@ -43,6 +56,7 @@ def rebuild_abstract(index: dict | None) -> str:
 
 
 def clean_id(value: str) -> str:
+    """An OpenAlex work id (``W123``) or a DOI; anything else is an error."""
     value = value.strip()
     m = _WORK_ID.match(value)
     if m:
@@ -88,18 +102,21 @@ def _params(run: SourceRun) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _fail(run: SourceRun, exc: HttpError) -> MarginaliaError:
-    detail = ""
-    try:
-        data = Response(exc.status, exc.content_type, exc.body, exc.url).json()
-        if isinstance(data, dict):
-            detail = str(data.get("message") or data.get("error") or "")
-    except ValueError:
-        detail = " ".join(exc.body.decode("utf-8", "replace").split())[:200]
-    return MarginaliaError(
-        f"{run.label}: OpenAlex answered HTTP {exc.status}: {detail}. Request: {exc.url} "
-        "(check filter/query in corpus.sources; 403/429 may mean a missing or exhausted API key, "
-        "see api_key_env)"
+    detail = json_message(exc, ("message", "error"))
+    return refused(
+        run,
+        exc,
+        "OpenAlex",
+        body_snippet(exc) if detail is None else detail,
+        advice=" (check filter/query in corpus.sources; 403/429 may mean a missing or exhausted "
+        "API key, see api_key_env)",
     )
+
+
+def _work_path(ident: str) -> str:
+    if ident.startswith("W"):
+        return f"works/{ident}"
+    return f"works/https://doi.org/{quote(ident, safe='')}"
 
 
 def fetch(run: SourceRun) -> list[dict]:
@@ -112,53 +129,25 @@ def fetch(run: SourceRun) -> list[dict]:
 
 def fetch_ids(run: SourceRun, ids: list[str]) -> list[dict]:
     uncached, secret = _params(run)
-    records: list[dict] = []
-    missing: list[str] = []
 
     def validate(resp: Response, attempt: int) -> None:
         data = parse_json(resp, resp.url)
         if not isinstance(data, dict) or "id" not in data:
             raise RetryableResponse(f"OpenAlex answer is not a work: {resp.text()[:200]}")
 
-    for n, ident in enumerate(ids, start=1):
-        path = (
-            f"works/{ident}"
-            if ident.startswith("W")
-            else f"works/https://doi.org/{quote(ident, safe='')}"
-        )
-        with run.client.unit():
-            try:
-                resp = run.request(
-                    "GET",
-                    path,
-                    params={"select": SELECT},
-                    uncached_params=uncached,
-                    secret_params=secret,
-                    validate=validate,
-                )
-            except HttpError as exc:
-                if exc.status == 404:
-                    missing.append(ident)
-                    log.info("%s: %d/%d: %s not found (HTTP 404)", run.label, n, len(ids), ident)
-                    continue
-                raise _fail(run, exc) from None
-            work = resp.json()
-            assert isinstance(work, dict)
-            record = _record(run, work)
-            if record is None:
-                missing.append(ident)
-            else:
-                records.append(record)
-            log.info(
-                "%s: %d/%d: %s%s",
-                run.label,
-                n,
-                len(ids),
-                ident,
-                " (cached)" if resp.from_cache else "",
-            )
-    warn_missing(run, missing, len(ids), "DOI/work id")
-    return records
+    return fetch_each(
+        run,
+        ids,
+        path=_work_path,
+        record=_record,
+        fail=_fail,
+        not_found="not found",
+        what="DOI/work id",
+        params={"select": SELECT},
+        uncached_params=uncached,
+        secret_params=secret,
+        validate=validate,
+    )
 
 
 def fetch_list(run: SourceRun) -> list[dict]:
@@ -178,42 +167,46 @@ def fetch_list(run: SourceRun) -> list[dict]:
 
     records: list[dict] = []
     seen: set[str] = set()
-    cursor: str | None = "*"
     page = 0
-    with run.client.unit():
-        while cursor and len(records) < max_results:
-            page += 1
-            try:
-                resp = run.request(
-                    "GET",
-                    "works",
-                    params={**base, "cursor": cursor},
-                    uncached_params=uncached,
-                    secret_params=secret,
-                    validate=validate,
-                )
-            except HttpError as exc:
-                raise _fail(run, exc) from None
-            data = resp.json()
-            assert isinstance(data, dict)
-            results = data["results"]
-            for work in results:
-                wid = str(work.get("id") or "")
-                if wid in seen or len(records) >= max_results:
-                    continue
-                seen.add(wid)
-                record = _record(run, work)
-                if record is not None:
-                    records.append(record)
-            meta = data.get("meta") or {}
-            log.info(
-                "%s: page %d: %d works, %d/%s so far%s",
-                run.label,
-                page,
-                len(results),
-                len(records),
-                meta.get("count", "?"),
-                " (cached)" if resp.from_cache else "",
-            )
-            cursor = meta.get("next_cursor") if results else None
+
+    def read_page(params: dict[str, Any], resp: Response) -> dict[str, Any] | None:
+        nonlocal page
+        page += 1
+        data = resp.json()
+        assert isinstance(data, dict)
+        results = data["results"]
+        for work in results:
+            wid = str(work.get("id") or "")
+            if wid in seen or len(records) >= max_results:
+                continue
+            seen.add(wid)
+            record = _record(run, work)
+            if record is not None:
+                records.append(record)
+        meta = data.get("meta") or {}
+        log.info(
+            "%s: page %d: %d works, %d/%s so far%s",
+            run.label,
+            page,
+            len(results),
+            len(records),
+            meta.get("count", "?"),
+            " (cached)" if resp.from_cache else "",
+        )
+        cursor = meta.get("next_cursor") if results else None
+        if not cursor or len(records) >= max_results:
+            return None
+        return {**params, "cursor": cursor}
+
+    first = {**base, "cursor": "*"} if max_results > 0 else None
+    fetch_pages(
+        run,
+        "works",
+        first,
+        read_page,
+        fail=_fail,
+        uncached_params=uncached,
+        secret_params=secret,
+        validate=validate,
+    )
     return records

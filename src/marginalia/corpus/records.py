@@ -46,6 +46,19 @@ def normalize_arxiv_id(value: str | None) -> str | None:
     return None
 
 
+def clean_arxiv_id(value: str) -> str:
+    """An arXiv id as given in ``ids``/``ids_file``, without prefix or version.
+
+    Unrecognised strings are passed on (stripped, without an ``arXiv:`` prefix) for the API to
+    reject or report as missing.
+    """
+    value = value.strip()
+    norm = normalize_arxiv_id(value)
+    if norm:
+        return norm
+    return re.sub(r"^arxiv:", "", value, flags=re.IGNORECASE)
+
+
 def normalize_doi(value: str | None) -> str | None:
     """'https://doi.org/10.1000/XYZ' -> '10.1000/xyz' (DOIs are case-insensitive)."""
     if not value:

@@ -18,12 +18,23 @@ from __future__ import annotations
 import logging
 import re
 
+from marginalia.corpus.fetching import (
+    SourceRun,
+    chunks,
+    json_message,
+    parse_json,
+    read_ids,
+    refused,
+    warn_missing,
+)
 from marginalia.corpus.http import HttpError, Response, RetryableResponse
 from marginalia.corpus.records import make_record, normalize_arxiv_id
-from marginalia.corpus.remote import SourceRun, chunks, parse_json, read_ids, warn_missing
 from marginalia.errors import MarginaliaError
 
 log = logging.getLogger(__name__)
+
+BASE_URL = "https://api.semanticscholar.org/graph/v1"
+KEY_ENV = "S2_API_KEY"
 
 FIELDS = "title,abstract,externalIds,year,url,venue"
 MAX_BATCH = 500
@@ -88,23 +99,14 @@ def _record(run: SourceRun, paper: dict) -> dict | None:
 
 
 def _fail(run: SourceRun, exc: HttpError) -> MarginaliaError:
-    detail = ""
-    try:
-        data = Response(exc.status, exc.content_type, exc.body, exc.url).json()
-        if isinstance(data, dict):
-            detail = str(data.get("error") or data.get("message") or "")
-    except ValueError:
-        pass
     hint = {
         400: "check the ids and query in corpus.sources",
         403: "check the API key in the environment variable named by api_key_env",
         404: "check the ids in corpus.sources",
         429: "S2 is rate limiting: wait and rerun, or set an API key (api_key_env)",
     }.get(exc.status, "")
-    text = f"{run.label}: Semantic Scholar answered HTTP {exc.status}"
-    text += f": {detail}" if detail else ""
-    text += f" ({hint})" if hint else ""
-    return MarginaliaError(f"{text}. Request: {exc.url}")
+    detail = json_message(exc, ("error", "message")) or None
+    return refused(run, exc, "Semantic Scholar", detail, hint=hint)
 
 
 def _headers(run: SourceRun) -> dict[str, str]:

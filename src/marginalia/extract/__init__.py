@@ -4,6 +4,7 @@ Public functions:
 
 - :func:`extract_effects` -- the comparisons of one abstract as effects rows (DESIGN.md columns);
 - :func:`extract_corpus` -- effects and papers tables of a corpus table;
+- :func:`effects_frame`, :func:`papers_frame` -- rows as tables with the contract's dtypes;
 - :func:`gather_tables` -- concatenate per-shard tables in a stable order.
 
 The comparison grammar is in :mod:`marginalia.extract.effects` (numbers in
@@ -16,88 +17,34 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from marginalia.columns import EFFECTS, PAPERS
+from marginalia.columns import (
+    EFFECTS,
+    EFFECTS_DTYPES,
+    EFFECTS_EMPTY_AS_BLANK,
+    PAPERS,
+    PAPERS_DTYPES,
+)
 from marginalia.extract.effects import effects_of_quantities, find_effects
+from marginalia.extract.hedges import local_hedge, paper_hedge
 from marginalia.extract.numbers import find_quantities
+from marginalia.values import is_missing, text
 
-__all__ = ["extract_corpus", "extract_effects", "gather_tables"]
+if TYPE_CHECKING:
+    from marginalia.registry import Registry
 
-_STRING_EFFECTS = [
-    "paper_id",
-    "title",
-    "effect_id",
-    "span",
-    "aspect",
-    "metric",
-    "benchmark",
-    "unit",
-    "scale",
-    "qualifier",
-    "direction",
-    "hedge_local",
-    "hedge_local_span",
-]
-_FLOAT_EFFECTS = ["baseline", "treatment", "delta"]
-_INT_EFFECTS = ["start", "end"]
-_STRING_PAPERS = ["paper_id", "title", "source", "hedge", "hedge_spans", "marginal_sense"]
+__all__ = ["effects_frame", "extract_corpus", "extract_effects", "gather_tables", "papers_frame"]
+
 # effects columns that extract_corpus adds to the fields of find_effects rows
 _ADDED_EFFECTS = ("paper_id", "title", "effect_id", "hedge_local", "hedge_local_span")
 _EFFECT_NUM = re.compile(r"#(\d+)$")
 
 
-def _hedge_functions() -> tuple[Any, Any]:
-    """(local_hedge, paper_hedge) of marginalia.extract.hedges, or None where missing."""
-    global _HEDGE_FUNCTIONS
-    if _HEDGE_FUNCTIONS is None:
-        try:
-            from marginalia.extract import hedges
-        except ImportError:  # pragma: no cover - hedges.py is part of the package
-            hedges = None
-        _HEDGE_FUNCTIONS = (
-            getattr(hedges, "local_hedge", None),
-            getattr(hedges, "paper_hedge", None),
-        )
-    return _HEDGE_FUNCTIONS
-
-
-_HEDGE_FUNCTIONS: tuple[Any, Any] | None = None
-
-
-def _local_hedge(abstract: str, start: int, end: int) -> tuple[str, str | None]:
-    fn = _hedge_functions()[0]
-    if fn is None:
-        return "none", None
-    label, span = fn(abstract, start, end)
-    return (label or "none"), span
-
-
-def _paper_hedge(title: str, abstract: str) -> tuple[str, list[str], str]:
-    fn = _hedge_functions()[1]
-    if fn is None:
-        return "none", [], "absent"
-    hedge, spans, sense = fn(title, abstract)
-    return hedge, list(spans or []), sense
-
-
-def _text(value: Any) -> str:
-    if type(value) is str:
-        return value
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
 def extract_effects(
-    paper_id: str, title: str, abstract: str, registry: Any = None
+    paper_id: str, title: str, abstract: str, registry: Registry | None = None
 ) -> list[dict[str, Any]]:
     """Reported quantitative comparisons of one abstract, one dict per effects-table row.
 
@@ -107,9 +54,9 @@ def extract_effects(
     :class:`marginalia.registry.Registry`) canonicalizes benchmark names; without it the
     benchmark stays empty.
     """
-    paper_id = _text(paper_id)
-    title = _text(title)
-    abstract = _text(abstract)
+    paper_id = text(paper_id, strip=False)
+    title = text(title, strip=False)
+    abstract = text(abstract, strip=False)
     rows = find_effects(abstract, registry)
     out = []
     hedged: dict[tuple[int, int], tuple[str, str | None]] = {}  # a range's two rows share it
@@ -117,7 +64,7 @@ def extract_effects(
         key = (row["start"], row["end"])
         found = hedged.get(key)
         if found is None:
-            found = hedged[key] = _local_hedge(abstract, row["start"], row["end"])
+            found = hedged[key] = local_hedge(abstract, row["start"], row["end"])
         label, span = found
         out.append(
             {
@@ -142,16 +89,9 @@ def _effects_frame(cols: dict[str, list[Any]]) -> pd.DataFrame:
     data: dict[str, Any] = {}
     for c in EFFECTS:
         values = cols[c]
-        if c in _FLOAT_EFFECTS:
-            data[c] = pd.array(values, dtype="Float64")
-        elif c in _INT_EFFECTS:
-            data[c] = pd.array(values, dtype="int64")
-        elif c == "lower_is_better":
-            data[c] = pd.array(values, dtype="boolean")
-        elif c in ("metric", "benchmark", "qualifier"):
-            data[c] = pd.array([v or "" for v in values], dtype="string")
-        else:
-            data[c] = pd.array(values, dtype="string")
+        if c in EFFECTS_EMPTY_AS_BLANK:
+            values = [v or "" for v in values]
+        data[c] = pd.array(values, dtype=EFFECTS_DTYPES[c])
     return pd.DataFrame(data, columns=EFFECTS)
 
 
@@ -164,13 +104,7 @@ def _papers_frame(cols: dict[str, list[Any]]) -> pd.DataFrame:
     """The papers table of its column lists (keys: the PAPERS columns)."""
     data: dict[str, Any] = {}
     for c in PAPERS:
-        values = cols[c]
-        if c == "year":
-            data[c] = pd.array(values, dtype="Int64")
-        elif c == "n_effects":
-            data[c] = pd.array(values, dtype="int64")
-        else:
-            data[c] = pd.array(values, dtype="string")
+        data[c] = pd.array(cols[c], dtype=PAPERS_DTYPES[c])
     return pd.DataFrame(data, columns=PAPERS)
 
 
@@ -181,18 +115,17 @@ def _column(df: pd.DataFrame, name: str) -> list[Any]:
 
 
 def _year(value: Any) -> int | None:
-    if value is None:
+    """A cell as an int year; None when missing or not convertible by ``int``."""
+    if is_missing(value):
         return None
     try:
-        if pd.isna(value):
-            return None
         return int(value)
     except (TypeError, ValueError):
         return None
 
 
 def extract_corpus(
-    corpus_df: pd.DataFrame, registry: Any = None
+    corpus_df: pd.DataFrame, registry: Registry | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Effects and papers tables of a corpus table (columns of marginalia.columns.CORPUS).
 
@@ -200,9 +133,9 @@ def extract_corpus(
     empty corpus gives empty tables with those columns. Missing titles or abstracts count as
     empty text.
     """
-    ids = [_text(v) for v in _column(corpus_df, "paper_id")]
-    titles = [_text(v) for v in _column(corpus_df, "title")]
-    abstracts = [_text(v) for v in _column(corpus_df, "abstract")]
+    ids = [text(v, strip=False) for v in _column(corpus_df, "paper_id")]
+    titles = [text(v, strip=False) for v in _column(corpus_df, "title")]
+    abstracts = [text(v, strip=False) for v in _column(corpus_df, "abstract")]
     sources = _column(corpus_df, "source")
     years = _column(corpus_df, "year")
     ecols: dict[str, list[Any]] = {c: [] for c in EFFECTS}
@@ -235,7 +168,7 @@ def _extract_chunk(
     abstracts: list[str],
     sources: list[Any],
     years: list[Any],
-    registry: Any,
+    registry: Registry | None,
     ecols: dict[str, list[Any]],
     pcols: dict[str, list[Any]],
 ) -> None:
@@ -255,17 +188,17 @@ def _extract_chunk(
             key = (row["start"], row["end"])
             local = hedged.get(key)
             if local is None:
-                local = hedged[key] = _local_hedge(abstract, row["start"], row["end"])
+                local = hedged[key] = local_hedge(abstract, row["start"], row["end"])
             paper_col.append(paper_id)
             title_col.append(title)
             id_col.append(f"{paper_id}#{n}")
             label_col.append(local[0])
             span_col.append(local[1])
         all_rows.extend(rows)
-        hedge, spans, sense = _paper_hedge(title, abstract)
+        hedge, spans, sense = paper_hedge(title, abstract)
         pcols["paper_id"].append(paper_id)
         pcols["title"].append(title)
-        pcols["source"].append(_text(source))
+        pcols["source"].append(text(source, strip=False))
         pcols["year"].append(_year(year))
         pcols["n_effects"].append(len(rows))
         pcols["hedge"].append(hedge)
@@ -286,7 +219,7 @@ _encode_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=
 
 
 def _effect_number(effect_id: Any) -> int:
-    m = _EFFECT_NUM.search(_text(effect_id))
+    m = _EFFECT_NUM.search(text(effect_id, strip=False))
     return int(m.group(1)) if m else 0
 
 

@@ -1,7 +1,7 @@
-"""Cue lexicons and precompiled patterns for :mod:`marginalia.extract.hedges`.
+"""Cue lexicons and precompiled patterns of the hedge classifier (:mod:`.hedges`).
 
 Every pattern here runs on the *lowercased* abstract (same offsets as the original; see
-``hedges._lower``), so none needs ``re.IGNORECASE``. Patterns are anchored (``.match`` at a
+``hedge_cues.lowercase``), so none needs ``re.IGNORECASE``. Patterns are anchored (``.match`` at a
 known position) or run on short slices: an unanchored scan over a whole abstract costs far more
 than the literal ``str.find`` the detector uses to locate trigger words.
 """

@@ -12,8 +12,8 @@ Why these numbers (pp scale)
   claims of more than ~10 pp in the *average* true improvement are implausible.
 - ``tau_paper, tau_bench ~ HalfNormal(5)``: spread of true improvements across papers and
   benchmarks; half the mass below 3.4 pp, little above 10 pp. The paper and benchmark effects
-  themselves are integrated out analytically (see :mod:`marginalia.model.hierarchical`), so
-  these priors keep their mass near 0 (no heterogeneity) without creating a funnel.
+  themselves are integrated out analytically (see docs/model.md), so these priors keep their
+  mass near 0 (no heterogeneity) without creating a funnel.
 - ``sigma_unknown ~ LogNormal(log 1.5, 0.75)``: the sampling SE of a comparison whose SE the
   abstract does not let us compute (no benchmark named, no test-set size, or a score without a
   sampling model). The binomial SE of a difference of two accuracies,

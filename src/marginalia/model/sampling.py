@@ -10,9 +10,9 @@ Compiling a model for nutpie takes seconds (numba), sampling a small model milli
 the same model several times (tests, simulation studies), call :func:`compile_model` once and
 pass the result as ``compiled=``.
 
-For D2 (hierarchical.py): ``sample(model, sampler=..., draws=..., tune=..., chains=...,
-seed=..., target_accept=...)`` is the whole sampling step; :func:`divergences` counts the
-divergent transitions of the result.
+For the hierarchical model (diagnostics.py): ``sample(model, sampler=..., draws=..., tune=...,
+chains=..., seed=..., target_accept=...)`` is the whole sampling step; :func:`divergences`
+counts the divergent transitions of the result.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ values in ``fixed``: coverage at one realistic point, which need not be exactly 
 the coverage table (one row per parameter): ``parameter, n_datasets, n_intervals, nominal,
 coverage, coverage_lo95, coverage_hi95`` (Clopper-Pearson 95% interval of the coverage),
 ``mean_width, bias, rmse, n_gate_failed``. Each fit goes through the same diagnostic gate
-and retry as the production fits (:func:`marginalia.model.hierarchical.sample_gated`); data
+and retry as the production fits (:func:`marginalia.model.diagnostics.sample_gated`); data
 sets whose fit still fails are kept (dropping them would bias the coverage) and counted.
 ``theta (all effects)`` pools the intervals of every effect of every data set (its binomial
 interval ignores the dependence within a data set).
@@ -36,14 +36,12 @@ import pandas as pd
 from scipy import stats
 
 from marginalia.errors import MarginaliaError
-from marginalia.model.hierarchical import (
-    ModelSettings,
-    build_hierarchical_model,
-    prepare_data,
-    recovery,
-    sample_gated,
-)
+from marginalia.model.data import prepare_data
+from marginalia.model.diagnostics import sample_gated
+from marginalia.model.likelihood import build_hierarchical_model
 from marginalia.model.priors import Priors
+from marginalia.model.recovery import recovery
+from marginalia.model.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,10 @@ accuracies). This ignores the positive correlation between two systems' errors o
 items, so it overstates the SE of the difference and understates power compared with a paired
 test; use McNemar (``test: mcnemar``) for the paired view.
 
-Paired (Card et al. 2020, "With Little Power Comes Great Responsibility"): the 2x2 table of
-[both wrong, only B right; only A right, both right] is fixed by the baseline accuracy ``p_A``,
-the difference ``delta`` and the agreement rate ``P_a`` (share of items both systems get right or
-both get wrong). The discordant probabilities are ``p_B_only = (1 - P_a + delta) / 2`` and
-``p_A_only = (1 - P_a - delta) / 2``. ``P_a`` is a number or Card et al.'s regression on GLUE
-leaderboard predictions, ``P_a = 0.41422307 + 0.58187475 p_A - 0.46624237 delta``. ``P_a`` is
-clipped into the range the two accuracies allow, ``[|p_A + p_B - 1|, 1 - |delta|]``.
+Paired (Card et al. 2020, "With Little Power Comes Great Responsibility"): the discordant
+probabilities follow from the baseline accuracy, the difference and the agreement rate ``P_a``
+(a number or Card et al.'s regression); that model and the SEs of both views are in
+:mod:`marginalia.sampling_error`.
 
 Power of the paired test means: significant at level ``alpha`` (two-sided) *with the correct
 sign*. A negative ``delta`` is handled by swapping the roles of the systems.
@@ -29,37 +26,14 @@ from scipy.optimize import brentq
 from scipy.special import ndtr
 
 from marginalia.power.design import _out, z_crit
+from marginalia.sampling_error import Agreement, discordant_probabilities, oriented
 
 __all__ = [
-    "CARD2020",
-    "card2020_agreement",
-    "discordant_probabilities",
     "mcnemar_mde",
     "mcnemar_power",
-    "mcnemar_se",
     "two_proportion_mde",
     "two_proportion_power",
-    "two_proportion_se",
 ]
-
-# Card et al. (2020), agreement regression fitted on GLUE leaderboard predictions.
-CARD2020 = (0.41422307, 0.58187475, -0.46624237)
-
-Agreement = float | str
-
-
-def two_proportion_se(n: ArrayLike, p1: ArrayLike, p2: ArrayLike | None = None):
-    """SE of the difference of two independent proportions measured on ``n`` items each.
-
-    ``sqrt((p1 (1 - p1) + p2 (1 - p2)) / n)``; with ``p2`` omitted, both are ``p1``.
-    """
-    n = np.asarray(n, float)
-    p1 = np.asarray(p1, float)
-    p2 = p1 if p2 is None else np.asarray(p2, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
-    ok = (n > 0) & (p1 >= 0) & (p1 <= 1) & (p2 >= 0) & (p2 <= 1)
-    return _out(np.where(ok, se, np.nan))
 
 
 def two_proportion_power(n: ArrayLike, baseline: ArrayLike, delta: ArrayLike, alpha: float = 0.05):
@@ -96,42 +70,6 @@ def two_proportion_mde(n: float, baseline: float, power: float = 0.8, alpha: flo
     if upper <= 1e-9 or f(upper) < 0:
         return float("nan")
     return float(brentq(f, 1e-9, upper, xtol=1e-10))
-
-
-def card2020_agreement(baseline_acc: ArrayLike, delta_acc: ArrayLike):
-    """Card et al.'s (2020) predicted agreement rate ``P_a`` (not clipped)."""
-    a, b, c = CARD2020
-    return _out(a + b * np.asarray(baseline_acc, float) + c * np.asarray(delta_acc, float))
-
-
-def discordant_probabilities(
-    baseline_acc: float, delta_acc: float, agreement: Agreement = "card2020"
-) -> tuple[float, float, float]:
-    """``(p_B_only, p_A_only, P_a)`` for an improvement ``delta_acc >= 0``.
-
-    ``agreement`` is a number in [0, 1] or ``"card2020"``; ``P_a`` is clipped into the range the
-    accuracies allow. NaNs when the accuracies are outside [0, 1].
-    """
-    p_a, d = float(baseline_acc), float(delta_acc)
-    p_b = p_a + d
-    if not (0 <= p_a <= 1 and 0 <= p_b <= 1):
-        return float("nan"), float("nan"), float("nan")
-    if isinstance(agreement, str):
-        if agreement != "card2020":
-            raise ValueError(f"agreement must be a number or 'card2020', got {agreement!r}")
-        agree = float(card2020_agreement(p_a, d))
-    else:
-        agree = float(agreement)
-    agree = min(max(agree, abs(p_a + p_b - 1)), 1 - abs(d))
-    disc = 1 - agree
-    return (disc + d) / 2, (disc - d) / 2, agree
-
-
-def _oriented(baseline_acc: float, delta_acc: float) -> tuple[float, float]:
-    """Swap the systems for a decline so that the difference is an improvement."""
-    if delta_acc < 0:
-        return baseline_acc + delta_acc, -delta_acc
-    return baseline_acc, delta_acc
 
 
 def _mcnemar_exact(n: int, p_plus: float, p_minus: float, alpha: float) -> float:
@@ -189,7 +127,7 @@ def _mcnemar_power1(
         raise ValueError("extra_sd needs method='normal' (the exact test has no extra noise)")
     if not (np.isfinite(n) and np.isfinite(baseline_acc) and np.isfinite(delta_acc)) or n < 1:
         return float("nan")
-    p_a, d = _oriented(float(baseline_acc), float(delta_acc))
+    p_a, d = oriented(float(baseline_acc), float(delta_acc))
     p_plus, p_minus, _ = discordant_probabilities(p_a, d, agreement)
     if not np.isfinite(p_plus):
         return float("nan")
@@ -218,20 +156,6 @@ def mcnemar_power(
     out = np.empty(n.shape)
     for idx in np.ndindex(n.shape):
         out[idx] = _mcnemar_power1(n[idx], b[idx], d[idx], agreement, alpha, method, extra_sd)
-    return _out(out)
-
-
-def mcnemar_se(n: ArrayLike, baseline_acc: ArrayLike, delta_acc: ArrayLike, agreement="card2020"):
-    """SE of the paired difference of accuracies: ``sqrt((disc - delta^2) / n)``."""
-    n, b, d = np.broadcast_arrays(*(np.asarray(a, float) for a in (n, baseline_acc, delta_acc)))
-    out = np.full(n.shape, np.nan)
-    for idx in np.ndindex(n.shape):
-        if not (np.isfinite(b[idx]) and np.isfinite(d[idx]) and n[idx] > 0):
-            continue
-        p_a, dd = _oriented(float(b[idx]), float(d[idx]))
-        p_plus, p_minus, _ = discordant_probabilities(p_a, dd, agreement)
-        disc = p_plus + p_minus
-        out[idx] = np.sqrt(max(disc - dd * dd, 0.0) / n[idx])
     return _out(out)
 
 

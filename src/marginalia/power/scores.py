@@ -3,28 +3,18 @@
 Two systems scored on the same ``n`` items, each item's score with standard deviation
 ``item_sd``. With ``correlation`` the correlation between the two systems' scores on an item
 (0 = treated as independent samples, the default), the SE of the difference of means is
-``item_sd * sqrt(2 (1 - correlation) / n)``; power, MDE and type S/M follow the normal design
-analysis of :mod:`marginalia.power.design`.
+``item_sd * sqrt(2 (1 - correlation) / n)`` (:func:`marginalia.sampling_error.mean_score_se`);
+power, MDE and type S/M follow the normal design analysis of :mod:`marginalia.power.design`.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from numpy.typing import ArrayLike
 
-from marginalia.power.design import _out, mde, normal_power
+from marginalia.power.design import mde, normal_power
+from marginalia.sampling_error import mean_score_se
 
-__all__ = ["mean_score_mde", "mean_score_power", "mean_score_se"]
-
-
-def mean_score_se(item_sd: ArrayLike, n: ArrayLike, correlation: float = 0.0):
-    """SE of the difference of two mean scores over the same ``n`` items."""
-    if not -1.0 <= correlation < 1.0:
-        raise ValueError(f"correlation must lie in [-1, 1), got {correlation!r}")
-    sd, n = np.broadcast_arrays(np.asarray(item_sd, float), np.asarray(n, float))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        se = sd * np.sqrt(2.0 * (1.0 - correlation) / n)
-    return _out(np.where((sd > 0) & (n > 0), se, np.nan))
+__all__ = ["mean_score_mde", "mean_score_power"]
 
 
 def mean_score_power(

@@ -13,45 +13,35 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from marginalia.config import section_defaults, section_settings
 from marginalia.errors import MarginaliaError
-from marginalia.report import assemble, figures
+from marginalia.model import priors as model_priors
+from marginalia.report import figures
+from marginalia.report.cards import paper_cards
 from marginalia.report.load import load_inputs
+from marginalia.report.model_views import (
+    diagnostics_view,
+    generic_table,
+    headline,
+    population_table,
+    power_summary_view,
+    priors_view,
+)
 from marginalia.report.provenance import config_yaml, provenance
+from marginalia.report.rows import FLAGS, comparison_rows, power_thresholds
 from marginalia.report.values import fmt, num
 
 __all__ = ["DEFAULTS", "build_report", "report_options", "render"]
 
 log = logging.getLogger(__name__)
 
-#: Defaults of config section ``report`` (mirrors workflow/schemas/report.schema.yaml).
-DEFAULTS: dict[str, Any] = {
-    "title": "marginalia report",
-    "max_forest_rows": 80,
-    "max_paper_cards": 500,
-    "include_config": True,
-}
-
-_TYPES = {"title": str, "max_forest_rows": int, "max_paper_cards": int, "include_config": bool}
+#: Defaults of config section ``report``, read from its schema (the one copy).
+DEFAULTS: dict[str, Any] = section_defaults("report")
 
 
 def report_options(config: dict) -> dict[str, Any]:
-    """Config section ``report`` with defaults filled in and types checked."""
-    section = config.get("report") or {}
-    if not isinstance(section, dict):
-        raise MarginaliaError("config key report: expected a mapping of report settings")
-    unknown = sorted(set(section) - set(DEFAULTS))
-    if unknown:
-        raise MarginaliaError(
-            f"config key report.{unknown[0]}: unknown setting; known: {', '.join(DEFAULTS)}"
-        )
-    opts = {**DEFAULTS, **section}
-    for key, kind in _TYPES.items():
-        value = opts[key]
-        bad = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
-        if bad or (kind is int and value < 0):
-            what = "non-negative integer" if kind is int else kind.__name__
-            raise MarginaliaError(f"config key report.{key}: expected a {what}, got {value!r}")
-    return opts
+    """Config section ``report`` with defaults filled in and checked by its schema."""
+    return section_settings("report", config.get("report"))
 
 
 def _environment() -> jinja2.Environment:
@@ -75,15 +65,13 @@ def _asset(name: str) -> Markup:
 
 
 def _module_priors(config: dict) -> tuple[Any, str]:
-    """The model module's prior table for ``config`` and its explanatory text, if available.
+    """The model module's prior table for ``config`` and its explanatory text.
 
     Used when diagnostics.json does not state the priors; marginalia.model.priors is light
-    (no PyMC import). Any failure leaves the section saying the priors are not stated.
+    (no PyMC import). Priors the model stage would reject (config ``model.priors`` not a
+    mapping, an unknown key, a value that is not a positive number) leave the table out; the
+    section then says the priors are not stated.
     """
-    try:
-        from marginalia.model import priors as model_priors
-    except Exception:
-        return None, ""
     text = model_priors.__doc__ or ""
     try:
         overrides = (config.get("model") or {}).get("priors") or {}
@@ -91,9 +79,11 @@ def _module_priors(config: dict) -> tuple[Any, str]:
             model_priors.prior_table(model_priors.priors_for(f, overrides.get(f)), f)
             for f in model_priors.FAMILIES
         ]
-        return pd.concat(tables, ignore_index=True), text
-    except Exception:
+    except (MarginaliaError, AttributeError, TypeError, ValueError):
+        # MarginaliaError: priors_for's checks; AttributeError: a section that is not a
+        # mapping; TypeError/ValueError: an override that float() cannot read
         return None, text
+    return pd.concat(tables, ignore_index=True), text
 
 
 def _seed_noise(power: pd.DataFrame) -> dict | None:
@@ -119,11 +109,11 @@ def build_report(
     t0 = time.perf_counter()
     opts = report_options(config)
     inp = load_inputs(inputs)
-    diag = assemble.diagnostics_view(inp.diagnostics)
-    rows = assemble.comparison_rows(inp, config)
-    all_cards = assemble.paper_cards(inp, rows)
+    diag = diagnostics_view(inp.diagnostics)
+    rows = comparison_rows(inp, config)
+    all_cards = paper_cards(inp, rows)
     cards = all_cards[: opts["max_paper_cards"]] if opts["max_paper_cards"] else all_cards
-    head = assemble.headline(inp, rows, diag)
+    head = headline(inp, rows, diag)
     estimates = head["estimates"]
     families = [f for f in ("pp", "log_ratio") if any(r["family"] == f for r in rows)]
     warn = (
@@ -139,7 +129,7 @@ def build_report(
     module_priors, priors_text = _module_priors(config)
     power_cols = set(inp.frame("power").columns)
     expected_power = ["effect_id", "mde", "power_reported", "power_plausible", "type_s", "type_m"]
-    expected_power += list(assemble.FLAGS)
+    expected_power += list(FLAGS)
     context = {
         "title": opts["title"],
         "opts": opts,
@@ -150,7 +140,7 @@ def build_report(
         "rows": rows,
         "cards": cards,
         "n_cards_total": len(all_cards),
-        "flags": assemble.FLAGS,
+        "flags": FLAGS,
         "hedge_colors": figures.HEDGE_COLORS,
         "figs": {
             "hedge": Markup(hedge_svg) if hedge_svg else None,
@@ -159,19 +149,17 @@ def build_report(
             "power_x": power_x,
         },
         "power_missing": [c for c in expected_power if c not in power_cols],
-        "power_summary": assemble.power_summary_view(inp.frame("power_summary")),
-        "power_summary_raw": assemble.generic_table(inp.frame("power_summary")),
-        "thresholds": assemble.power_thresholds(config),
+        "power_summary": power_summary_view(inp.frame("power_summary")),
+        "power_summary_raw": generic_table(inp.frame("power_summary")),
+        "thresholds": power_thresholds(config),
         "seed_noise": _seed_noise(inp.frame("power")),
-        "population": assemble.generic_table(
-            _frame(assemble.population_table(inp.frame("summary"))), diag["limits"]
-        ),
-        "loo": assemble.generic_table(inp.frame("loo")),
-        "hedge_table": assemble.generic_table(inp.frame("hedge_classes")),
-        "priors": assemble.priors_view(inp.diagnostics, config, module_priors),
+        "population": generic_table(_frame(population_table(inp.frame("summary"))), diag["limits"]),
+        "loo": generic_table(inp.frame("loo")),
+        "hedge_table": generic_table(inp.frame("hedge_classes")),
+        "priors": priors_view(inp.diagnostics, config, module_priors),
         "priors_text": priors_text,
         "priors_source": "diagnostics.json"
-        if assemble.priors_view(inp.diagnostics, config)
+        if priors_view(inp.diagnostics, config)
         else "marginalia.model.priors",
         "model_yaml": config_yaml(config.get("model") or {}),
         "prov": provenance(inp.frame("corpus"), config, now),

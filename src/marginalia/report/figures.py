@@ -1,7 +1,8 @@
 """The report's figures as inline SVG strings (matplotlib, no pyplot state, text kept as text).
 
-Each function takes plain records (see assemble.py) and returns an SVG string, or None when there
-is nothing to draw; the template then says why the figure is absent.
+Each function takes plain records (comparison rows of rows.py, class estimates of model_views.py)
+and returns an SVG string, or None when there is nothing to draw; the template then says why the
+figure is absent.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 __all__ = ["INPUT_KEYS", "Inputs", "load_inputs"]
 
@@ -88,7 +89,10 @@ def load_inputs(inputs: dict[str, str | os.PathLike]) -> Inputs:
                 df = _read_frame(path)
                 frames[key] = df
                 info["rows"] = len(df)
-        except Exception as exc:  # a broken input is shown in the report, not fatal
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            # a broken input is shown in the report, not fatal: an unreadable file (OSError),
+            # bad JSON, CSV or UTF-8 (ValueError: JSONDecodeError, ParserError,
+            # UnicodeDecodeError), a bad Parquet file (pyarrow's ArrowException)
             problems.append(f"input {key!r} ({path}) could not be read: {exc}")
     for key in sorted(set(inputs) - set(INPUT_KEYS)):
         problems.append(f"input {key!r} is not used by the report")

@@ -11,7 +11,8 @@ from importlib import metadata
 import pandas as pd
 import yaml
 
-from marginalia.report.values import records, text
+from marginalia.report.values import records
+from marginalia.values import text
 
 __all__ = ["PACKAGES", "corpus_hash", "package_versions", "config_yaml", "provenance"]
 
@@ -39,7 +40,10 @@ def corpus_hash(corpus: pd.DataFrame) -> str | None:
     if corpus.empty or "paper_id" not in corpus.columns:
         return None
     pairs = sorted(
-        (text(r.get("paper_id")), text(r.get("abstract")).replace("\n", " ").replace("\r", " "))
+        (
+            text(r.get("paper_id"), strip=False),
+            text(r.get("abstract"), strip=False).replace("\n", " ").replace("\r", " "),
+        )
         for r in records(corpus)
     )
     h = hashlib.sha256()

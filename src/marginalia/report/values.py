@@ -1,4 +1,5 @@
-"""Small helpers: NA-safe scalars, column lookup, number formatting, anchors."""
+"""The report's small helpers: numbers and flags of cells, column lookup, number formatting,
+anchors, rows as records. Missing-value coercion itself is :mod:`marginalia.values`."""
 
 from __future__ import annotations
 
@@ -10,32 +11,23 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["num", "text", "boolean", "pick", "fmt", "anchor", "json_list", "records"]
+from marginalia.values import optional_number
+
+__all__ = ["num", "integer", "boolean", "pick", "fmt", "anchor", "json_list", "records"]
 
 
 def num(x: Any) -> float | None:
-    """A finite float, or None for NA, NaN, infinities and non-numbers."""
-    if x is None or x is pd.NA or isinstance(x, bool | str):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+    """A finite float, or None for NA, NaN, infinities, booleans, strings and non-numbers.
+
+    Unlike :func:`marginalia.values.optional_number`, a string is never read as a number: a
+    text cell stays text in the report's tables.
+    """
+    return None if isinstance(x, str) else optional_number(x)
 
 
 def integer(x: Any) -> int | None:
     v = num(x)
     return int(round(v)) if v is not None else None
-
-
-def text(x: Any) -> str:
-    """A string, "" for None/NA/NaN."""
-    if x is None or x is pd.NA:
-        return ""
-    if isinstance(x, float) and math.isnan(x):
-        return ""
-    return str(x)
 
 
 def boolean(x: Any) -> bool | None:

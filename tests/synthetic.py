@@ -1,11 +1,11 @@
-"""Synthetic, internally consistent inputs for the report: for tests, benchmarks and demos.
+"""Synthetic, internally consistent inputs for the report: for tests and demos (test-only code).
 
 ``write_synthetic_inputs(directory, n_papers=..., seed=...)`` writes all eleven inputs of rule
 render_report (same file names and column contracts as the workflow) and returns the ``inputs``
 mapping for :func:`marginalia.report.build_report`. Abstracts are generated from templates, so
 every span's offsets are exact by construction; ranges give two rows sharing one span.
 
-    python -m marginalia.report.synthetic OUT_DIR [N_PAPERS] [SEED]   # also writes report.html
+    python tests/synthetic.py OUT_DIR [N_PAPERS] [SEED]   # also writes report.html
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from marginalia.columns import CORPUS, EFFECTS, PAPERS
-from marginalia.tables import write_csv, write_json, write_table
+from marginalia.columns import CORPUS, EFFECTS, MODEL_COMPARISONS, PAPERS
+from marginalia.power import analyze
+from marginalia.report import build_report
+from marginalia.tables import atomic_write_text, write_csv, write_json, write_table
 
 __all__ = ["write_synthetic_inputs", "synthetic_tables"]
 
@@ -263,7 +265,7 @@ def synthetic_tables(n_papers: int = 40, seed: int = 0, model_ok: bool = True) -
     effects_out = eff_df[EFFECTS].copy()
     std_out = std.drop(columns=["n_reg", "hedge_p"])
 
-    # model (the layout of marginalia.model.hierarchical's outputs)
+    # model (the layout of marginalia.model.stage's outputs)
     in_model = std[std["in_model"]]
     comps, summ, hc, fits = [], [], [], []
     classes = {
@@ -424,23 +426,7 @@ def synthetic_tables(n_papers: int = 40, seed: int = 0, model_ok: bool = True) -
                 "sampling_seconds": 1.2,
             }
         )
-    comps_df = pd.DataFrame(
-        comps,
-        columns=[
-            "analysis",
-            "effect_id",
-            "paper_id",
-            "family",
-            "y",
-            "se",
-            "theta_mean",
-            "theta_lo",
-            "theta_hi",
-            "shrinkage",
-            "p_positive",
-            "p_meaningful",
-        ],
-    )
+    comps_df = pd.DataFrame(comps, columns=MODEL_COMPARISONS)
     loo = pd.DataFrame(
         [
             {
@@ -533,8 +519,6 @@ def synthetic_tables(n_papers: int = 40, seed: int = 0, model_ok: bool = True) -
     }
 
     # power: the real stage on these tables (its columns, flags and reasons)
-    from marginalia.power import analyze
-
     power_df, power_summary = analyze(
         std_out,
         comps_df,
@@ -600,9 +584,6 @@ def write_synthetic_inputs(
 
 
 if __name__ == "__main__":  # pragma: no cover - a demo entry point
-    from marginalia.report import build_report
-    from marginalia.tables import atomic_write_text
-
     out = Path(sys.argv[1])
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 40
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0

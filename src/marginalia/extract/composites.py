@@ -1,0 +1,360 @@
+"""Comparisons made of several numbers: before/after pairs, ranges and lists.
+
+Pairs: "from 58.3 to 68.6", "58.9 rightarrow 61.7", "27.49% vs. 25%", "29.79% ..., which rises
+to 64.69%", "24.6 (from 21.1)", "39.9F1 ... lower than ... (41.0F1)", "92.0% on A but only
+71.5% on B"; a level with its change in parentheses ("81.8% (+5.9%)"); ranges read by the
+number regex ("+0.1 to +0.4", "3x-14x", "30-50%", "±10%"). Lists: a number listed right before
+a comparison of the same unit shares its cue ("1.8% and 2.4% absolute gains"), and levels
+listed before a "respectively" list of changes are their treatments.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from marginalia.extract.document import Doc, Effect, is_year, same_sentence, signed
+from marginalia.extract.lexicon import find_metrics
+from marginalia.extract.numbers import BARE, FRACTION, PERCENT, RATIO, SCORE, Quantity
+from marginalia.extract.patterns import (
+    ARROW_RE,
+    BACK_LIST_RE,
+    BUT_ONLY_BETWEEN_RE,
+    BY_END_RE,
+    CHANGE_VERB_RE,
+    COMPARATIVE_START_RE,
+    COMPARED_END_RE,
+    FROM_END_RE,
+    FROM_PAREN_RE,
+    GAIN_FROM_END_RE,
+    LEVEL_LEFT_RE,
+    OF_REFERENCE_RE,
+    PAREN_BETWEEN_RE,
+    QUAL_ONLY_RE,
+    RANGE_FROM_RE,
+    RESPECTIVELY_RE,
+    RISES_TO_RE,
+    THAN_RE,
+    VS_RE,
+    ends_with,
+    may_hold,
+    tail,
+)
+from marginalia.extract.singles import single_comparison
+
+
+def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect]:
+    """Ranges and before/after pairs of ``qs``; adds the indexes of the numbers they take
+    (or rule out) to ``used``. Unsigned ranges are marked ``needs_cue`` for the caller."""
+    text = doc.text
+    out: list[Effect] = []
+    n = len(qs)
+    # ranges / from-to pairs read by the number regex
+    for i, q in enumerate(qs):
+        if q.kind not in ("range", "pm"):
+            continue
+        left = doc.left(q.start, 60)
+        gain_range = q.kind == "range" and bool(tail(GAIN_FROM_END_RE, left, 60))
+        if q.kind == "range" and q.sep == "to" and not gain_range and tail(FROM_END_RE, left, 40):
+            if RANGE_FROM_RE.search(left) or _is_year_pair(q) or q.family == RATIO:
+                used.add(i)
+                continue
+            if q.family == BARE and not _score_context(doc, q.start):
+                used.add(i)
+                continue
+            used.add(i)
+            from_m = tail(FROM_END_RE, left, 40)
+            start = q.start - (len(left) - from_m.start())
+            base = signed(q.value, q.sign)
+            treat = signed(q.value2, q.sign2)
+            out.append(
+                Effect(
+                    start,
+                    q.end,
+                    q.family,
+                    abs(treat - base),
+                    kind="pair",
+                    baseline=base,
+                    treatment=treat,
+                    pp=q.pp,
+                    score_unit=q.score_unit,
+                    q_start=q.start,
+                    q_end=q.end,
+                )
+            )
+            continue
+        if q.kind == "range" and q.family == FRACTION:
+            continue
+        out.append(
+            Effect(
+                q.start,
+                q.end,
+                q.family,
+                q.value,
+                q.sign,
+                q.value2,
+                q.sign2,
+                kind=q.kind,
+                pp=q.pp,
+                score_unit=q.score_unit,
+                q_start=q.start,
+                q_end=q.end,
+            )
+        )
+        out[-1].extra["needs_cue"] = (
+            q.kind == "range"
+            and not (q.sign or q.sign2)
+            and q.family in (PERCENT, SCORE, BARE)
+            and not gain_range
+        )
+        out[-1].extra["qi"] = i
+        used.add(i)
+    # pairs between neighbouring numbers
+    for i in range(n - 1):
+        a, b = qs[i], qs[i + 1]
+        if i in used or i + 1 in used or a.kind != "num" or b.kind != "num":
+            continue
+        if not same_sentence(doc, a.start, b.start):
+            continue
+        between = text[a.end : b.start]
+        if not _compatible(a, b):
+            continue
+        if ARROW_RE.match(between) or VS_RE.match(between):
+            if is_year(a) or is_year(b):
+                continue
+            used.update((i, i + 1))
+            base, treat = (a, b) if ARROW_RE.match(between) else (b, a)
+            out.append(_pair(a.start, b.end, base, treat, a, b))
+    # a level contrasted with a lower one elsewhere: "92.0% on A but only 71.5% on B"
+    for i in range(n - 1):
+        a, b = qs[i], qs[i + 1]
+        if i in used or i + 1 in used or a.kind != "num" or b.kind != "num":
+            continue
+        if a.sign or b.sign or not _compatible(a, b) or b.start - a.end > 70:
+            continue
+        if not ends_with(text[a.end : b.start], ("only", "just", "merely"), 6):
+            continue
+        if not BUT_ONLY_BETWEEN_RE.fullmatch(text, a.end, b.start):
+            continue
+        if is_year(a) or is_year(b) or OF_REFERENCE_RE.match(doc.right(a.end, 80)):
+            continue  # "8% of the data on A but only 2% on B": shares, not levels
+        if single_comparison(doc, a) is not None:
+            continue
+        used.update((i, i + 1))
+        out.append(_pair(a.start, b.end, a, b, a, b))
+        out[-1].extra["contrast"] = True
+    # a level with its change in parentheses: "81.8% (+5.9%)", "78.78\% (+2.53\% based on ...)"
+    for i in range(n - 1):
+        a, b = qs[i], qs[i + 1]
+        if i in used or i + 1 in used or a.kind != "num" or b.kind != "num" or not b.sign:
+            continue
+        if a.sign or a.family == RATIO or b.family == RATIO or is_year(a):
+            continue
+        between = text[a.end : b.start]
+        if not PAREN_BETWEEN_RE.match(between) or not same_sentence(doc, a.start, b.start):
+            continue
+        close = text.find(")", b.end, min(len(text), b.end + 60))
+        inner_open = text.find("(", b.end, close) if close != -1 else -1
+        end = close + 1 if close != -1 and inner_open == -1 else b.end
+        used.update((i, i + 1))
+        fam = b.family if b.family != BARE else a.family
+        out.append(
+            Effect(
+                a.start,
+                end,
+                fam,
+                b.value,
+                b.sign,
+                kind="paren",
+                treatment=a.value,
+                pp=b.pp,
+                score_unit=a.score_unit or b.score_unit,
+                q_start=b.start,
+                q_end=b.end,
+            )
+        )
+    # "24.6 on LiveCodeBench (from 21.1)"
+    for i in range(1, n):
+        b = qs[i]
+        if i in used or b.kind != "num":
+            continue
+        before = text[max(0, b.start - 12) : b.start]
+        if "(" not in before or not FROM_PAREN_RE.search(before):
+            continue
+        a = qs[i - 1]
+        if (i - 1) in used or a.kind != "num" or not _compatible(a, b):
+            continue
+        if b.start - a.end > 80 or not same_sentence(doc, a.start, b.start):
+            continue
+        close = text.find(")", b.end, min(len(text), b.end + 20))
+        end = close + 1 if close != -1 else b.end
+        used.update((i - 1, i))
+        out.append(_pair(a.start, end, b, a, a, b))
+    # "29.79% on AlpacaEval, which rises to 64.69%"
+    for i in range(1, n):
+        b = qs[i]
+        if i in used or b.kind != "num" or b.sign:
+            continue
+        left = text[max(0, b.start - 60) : b.start]
+        if not ends_with(left, ("to",), 2) or not RISES_TO_RE.search(left):
+            continue
+        a = qs[i - 1]
+        if (i - 1) in used or a.kind != "num" or a.sign or not _compatible(a, b):
+            continue
+        if b.start - a.end > 110 or not same_sentence(doc, a.start, b.start):
+            continue
+        if is_year(a) or is_year(b) or single_comparison(doc, a) is not None:
+            continue
+        used.update((i - 1, i))
+        out.append(_pair(a.start, b.end, a, b, a, b))
+    # "39.9F1 on ... - only marginally lower than when ... (41.0F1)"
+    for i in range(n - 1):
+        a, b = qs[i], qs[i + 1]
+        if i in used or i + 1 in used or a.kind != "num" or b.kind != "num":
+            continue
+        if a.sign or b.sign or not _compatible(a, b) or a.family in (RATIO, FRACTION):
+            continue
+        if a.family == BARE and not (b.family == SCORE or a.score_unit):
+            continue
+        between = text[a.end : b.start]
+        thans = list(THAN_RE.finditer(between)) if may_hold(between, ("than",)) else []
+        than = thans[-1] if thans else None
+        if than is not None and QUAL_ONLY_RE.match(between[than.end() :]):
+            than = None  # "... and more than a 30.0% increase": a qualifier, not a comparison
+        if than is None and len(between) <= 80 and LEVEL_LEFT_RE.search(doc.left(a.start, 60)):
+            than = COMPARED_END_RE.search(between)  # "achieves 2.1 FID ..., compared to 2.9"
+        if len(between) > 170 or than is None:
+            continue
+        if tail(BY_END_RE, between, 16):
+            continue  # "32.1 BLEU, better than the best baseline by 1.4": b is the difference
+        if COMPARATIVE_START_RE.match(between) or not same_sentence(doc, a.start, b.start):
+            continue
+        if single_comparison(doc, a) is not None:
+            continue
+        end = b.end + 1 if text[b.end : b.end + 1] == ")" else b.end
+        used.update((i, i + 1))
+        out.append(_pair(a.start, end, b, a, a, b))
+    return out
+
+
+def _is_year_pair(q: Quantity) -> bool:
+    return (
+        q.family == BARE
+        and q.integer
+        and 1900 <= q.value <= 2100
+        and q.value2 is not None
+        and 1900 <= q.value2 <= 2100
+    )
+
+
+def _compatible(a: Quantity, b: Quantity) -> bool:
+    """Two levels that can form a before/after pair (factors and fractions cannot)."""
+    if a.family in (RATIO, FRACTION) or b.family in (RATIO, FRACTION):
+        return False
+    fa = PERCENT if a.family == PERCENT else a.family
+    fb = PERCENT if b.family == PERCENT else b.family
+    if fa == fb:
+        return True
+    scoreish = (BARE, SCORE)
+    return (fa in scoreish and fb in scoreish) or {fa, fb} == {PERCENT, BARE}
+
+
+def _pair(start: int, end: int, base: Quantity, treat: Quantity, a: Quantity, b: Quantity):
+    fam = (
+        PERCENT
+        if PERCENT in (a.family, b.family)
+        else (SCORE if SCORE in (a.family, b.family) else a.family)
+    )
+    bv, tv = signed(base.value, base.sign), signed(treat.value, treat.sign)
+    return Effect(
+        start,
+        end,
+        fam,
+        abs(tv - bv),
+        kind="pair",
+        baseline=bv,
+        treatment=tv,
+        score_unit=a.score_unit or b.score_unit,
+        q_start=a.start,
+        q_end=b.end,
+    )
+
+
+def _score_context(doc: Doc, pos: int) -> bool:
+    """A bare before/after pair needs a change verb or a metric in its clause."""
+    left = doc.clause_left(pos, 100)
+    return bool(CHANGE_VERB_RE.search(left) or find_metrics(left))
+
+
+def backward_lists(
+    doc: Doc, qs: list[Quantity], used: set[int], effects: list[Effect]
+) -> list[Effect]:
+    """A number listed right before a comparison of the same unit shares its cue:
+    "1.8% and 2.4% absolute gains", "3x and 5x speedups"."""
+    added: list[Effect] = []
+    starts = [e.start for e in effects]
+    for i in range(len(qs) - 1, -1, -1):
+        q = qs[i]
+        if i in used or q.kind != "num" or q.sign == "-" or is_year(q):
+            continue
+        if any(e.start <= q.start < e.end for e in effects + added):
+            continue
+        k = bisect.bisect_left(starts, q.end)
+        nxt = [e for e in effects + added if e.start >= q.end]
+        if not nxt:
+            continue
+        p = min(nxt, key=lambda e: e.start)
+        del k
+        if p.kind not in ("single",) or p.family != q.family or p.inherited_from is not None:
+            continue
+        if not BACK_LIST_RE.fullmatch(doc.text, q.end, p.start):
+            continue
+        added.append(
+            Effect(
+                q.start,
+                q.end,
+                q.family,
+                q.value,
+                q.sign,
+                kind="single",
+                pp=q.pp,
+                score_unit=q.score_unit,
+                word=q.word,
+                q_start=q.start,
+                q_end=q.end,
+                inherited_from=p,
+            )
+        )
+    return sorted(effects + added, key=lambda x: (x.start, x.end)) if added else effects
+
+
+def respectively_levels(doc: Doc, effects: list[Effect], qs: list[Quantity], used: set[int]):
+    """Levels listed before a "respectively" list of changes become their treatments."""
+    if "respectively" not in doc.text:
+        return
+    by_sentence: dict[tuple[int, int], list[Effect]] = {}
+    for e in effects:
+        by_sentence.setdefault(doc.sentence(e.start), []).append(e)
+    for (s, t), group in by_sentence.items():
+        if not RESPECTIVELY_RE.search(doc.text, s, t):
+            continue
+        deltas = [
+            e
+            for e in group
+            if e.kind == "single" and e.treatment is None and e.family in (PERCENT, SCORE, BARE)
+        ]
+        if len(deltas) < 2:
+            continue
+        first = deltas[0].start
+        levels = [
+            q
+            for i, q in enumerate(qs)
+            if s <= q.start < first
+            and i not in used
+            and q.kind == "num"
+            and not q.sign
+            and q.family == deltas[0].family
+            and not any(e.start <= q.start < e.end for e in effects)
+        ]
+        if len(levels) == len(deltas):
+            for e, q in zip(deltas, levels, strict=True):
+                e.treatment = q.value

@@ -1,0 +1,215 @@
+"""The data of one fit: the modelled effects of a family as index arrays and level labels.
+
+:func:`prepare_data` turns the standardized effects table into :class:`ModelData` for one
+(family, analysis); :func:`grouping` splits its paper and benchmark levels into shared and lone
+ones (:class:`Grouping`), the structure the integrated-out likelihood works on. See
+docs/model.md for the model and for why an unnamed benchmark is a level of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from marginalia.errors import MarginaliaError
+
+__all__ = [
+    "ANALYSES",
+    "HEDGE_CLASSES",
+    "NO_EFFECTS",
+    "REQUIRED_COLUMNS",
+    "UNNAMED",
+    "Grouping",
+    "ModelData",
+    "check_columns",
+    "grouping",
+    "prepare_data",
+    "select_effects",
+]
+
+ANALYSES: dict[str, str] = {"claim": "hedge_local", "paper": "paper_hedge"}
+HEDGE_CLASSES: dict[str, tuple[str, ...]] = {
+    "claim": ("none", "marginal", "strong"),
+    "paper": ("none", "marginal", "strong", "mixed"),
+}
+REQUIRED_COLUMNS = (
+    "effect_id",
+    "paper_id",
+    "benchmark",
+    "family",
+    "y",
+    "se",
+    "qualifier",
+    "hedge_local",
+    "paper_hedge",
+    "in_model",
+)
+UNNAMED = "unnamed@"
+NO_EFFECTS = "no effects to model"
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Arrays of one (family, analysis) fit, with the labels of every coordinate."""
+
+    family: str
+    analysis: str
+    effect_ids: tuple[str, ...]
+    effect_papers: tuple[str, ...]
+    y: np.ndarray
+    se: np.ndarray  # NaN where unknown
+    paper_idx: np.ndarray
+    bench_idx: np.ndarray
+    hedge_idx: np.ndarray
+    upto: np.ndarray
+    papers: tuple[str, ...]
+    benches: tuple[str, ...]
+    hedges: tuple[str, ...]  # classes with effects; the first is the reference (beta = 0)
+    class_counts: Mapping[str, int]
+    class_papers: Mapping[str, int]
+
+    @property
+    def n_effects(self) -> int:
+        return len(self.effect_ids)
+
+    @property
+    def se_known(self) -> np.ndarray:
+        return np.isfinite(self.se)
+
+    @property
+    def se_filled(self) -> np.ndarray:
+        return np.where(self.se_known, self.se, 0.0)
+
+    @property
+    def reference(self) -> str:
+        return self.hedges[0]
+
+    def coords(self) -> dict[str, list[str]]:
+        return {
+            "effect": list(self.effect_ids),
+            "paper": list(self.papers),
+            "bench": list(self.benches),
+            "hedge": list(self.hedges),
+            "hedge_free": list(self.hedges[1:]),
+        }
+
+
+def check_columns(df: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise MarginaliaError(
+            f"standardized effects table lacks column(s) {', '.join(missing)}; "
+            "rerun rule standardize_effects (results/model/effects_standardized.parquet)"
+        )
+
+
+def select_effects(df: pd.DataFrame, family: str) -> pd.DataFrame:
+    """Rows of ``family`` with ``in_model`` true and a finite ``y``."""
+    check_columns(df)
+    in_model = df["in_model"].astype("boolean").fillna(False).astype(bool)
+    y = pd.to_numeric(df["y"], errors="coerce")
+    mask = (df["family"].astype("string") == family).fillna(False).astype(bool)
+    return df.loc[mask & in_model & np.isfinite(y.astype(float))].reset_index(drop=True)
+
+
+def _clean_hedge(values: pd.Series, analysis: str) -> np.ndarray:
+    allowed = HEDGE_CLASSES[analysis]
+    out = values.astype("string").fillna("none").str.strip().str.lower()
+    out = out.mask(out == "", "none")
+    bad = sorted(set(out) - set(allowed))
+    if bad:
+        raise MarginaliaError(
+            f"standardized effects column {ANALYSES[analysis]}: unknown hedge class(es) "
+            f"{', '.join(bad)}; expected one of {', '.join(allowed)}"
+        )
+    return out.to_numpy(dtype=object)
+
+
+def prepare_data(effects_df: pd.DataFrame, family: str, analysis: str) -> ModelData:
+    """Index arrays and labels of ``family``'s modelled effects for ``analysis``."""
+    if analysis not in ANALYSES:
+        raise MarginaliaError(f"unknown analysis {analysis!r}; use one of {', '.join(ANALYSES)}")
+    df = select_effects(effects_df, family)
+    hedge = _clean_hedge(df[ANALYSES[analysis]], analysis)
+    paper = df["paper_id"].astype("string").fillna("").to_numpy(dtype=object)
+    bench_raw = df["benchmark"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    effect_ids = df["effect_id"].astype(str).to_numpy(dtype=object)
+    bench = np.array(
+        [b if b else f"{UNNAMED}{e}" for b, e in zip(bench_raw, effect_ids, strict=True)],
+        dtype=object,
+    )
+    qualifier = df["qualifier"].astype("string").fillna("").str.strip().str.lower()
+    se = pd.to_numeric(df["se"], errors="coerce").astype(float).to_numpy()
+    se = np.where(np.isfinite(se) & (se > 0), se, np.nan)
+
+    papers = tuple(dict.fromkeys(paper))
+    benches = tuple(dict.fromkeys(bench))
+    canonical = HEDGE_CLASSES[analysis]
+    counts = {c: int((hedge == c).sum()) for c in canonical}
+    class_papers = {c: len(set(paper[hedge == c])) for c in canonical}
+    hedges = tuple(c for c in canonical if counts[c] > 0) or (canonical[0],)
+    p_pos = {p: i for i, p in enumerate(papers)}
+    b_pos = {b: i for i, b in enumerate(benches)}
+    h_pos = {h: i for i, h in enumerate(hedges)}
+    return ModelData(
+        family=family,
+        analysis=analysis,
+        effect_ids=tuple(effect_ids),
+        effect_papers=tuple(str(p) for p in paper),
+        y=pd.to_numeric(df["y"]).astype(float).to_numpy(),
+        se=se,
+        paper_idx=np.array([p_pos[p] for p in paper], dtype=np.int64),
+        bench_idx=np.array([b_pos[b] for b in bench], dtype=np.int64),
+        hedge_idx=np.array([h_pos[h] for h in hedge], dtype=np.int64),
+        upto=(qualifier == "up_to").to_numpy(dtype=float),
+        papers=papers,
+        benches=benches,
+        hedges=hedges,
+        class_counts=counts,
+        class_papers=class_papers,
+    )
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """The paper and benchmark levels of one fit, split into shared and lone levels.
+
+    A level shared by two or more effects correlates them; a level with a single effect (a lone
+    level) only adds its variance to that effect's. ``paper_col``/``bench_col`` give, per
+    effect, the column of its paper/benchmark among the shared levels (-1 if lone);
+    ``shared_papers``/``shared_benches`` the level index of every shared column.
+    """
+
+    paper_col: np.ndarray
+    bench_col: np.ndarray
+    shared_papers: np.ndarray
+    shared_benches: np.ndarray
+
+    @property
+    def lone_paper(self) -> np.ndarray:
+        return (self.paper_col < 0).astype(float)
+
+    @property
+    def lone_bench(self) -> np.ndarray:
+        return (self.bench_col < 0).astype(float)
+
+    @property
+    def n_shared(self) -> int:
+        return int(self.shared_papers.size + self.shared_benches.size)
+
+
+def grouping(data: ModelData) -> Grouping:
+    """Shared and lone levels of ``data`` (see :class:`Grouping`)."""
+
+    def columns(idx: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        keep = np.flatnonzero(np.bincount(idx, minlength=n) >= 2)
+        col = np.full(n, -1, dtype=np.int64)
+        col[keep] = np.arange(keep.size)
+        return col[idx], keep.astype(np.int64)
+
+    paper_col, shared_papers = columns(data.paper_idx, len(data.papers))
+    bench_col, shared_benches = columns(data.bench_idx, len(data.benches))
+    return Grouping(paper_col, bench_col, shared_papers, shared_benches)

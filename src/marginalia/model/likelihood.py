@@ -1,0 +1,170 @@
+"""The models as PyMC models: the hierarchical model and the two comparison models.
+
+The paper and benchmark effects are integrated out of the hierarchical model
+(:func:`marginal_loglik`), and each effect's own true value out of the no-pooling model; they
+are drawn after sampling by :mod:`marginalia.model.recovery`. Equations and the reasons for
+this parameterisation: docs/model.md.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from marginalia.errors import MarginaliaError
+from marginalia.model.data import NO_EFFECTS, Grouping, ModelData, grouping
+from marginalia.model.priors import Priors
+
+__all__ = [
+    "MODEL_BUILDERS",
+    "build_complete_pooling_model",
+    "build_hierarchical_model",
+    "build_no_pooling_model",
+    "marginal_loglik",
+]
+
+
+def _scatter(values: Any, col: np.ndarray, n: int) -> Any:
+    """Sum of ``values`` over the effects of each of ``n`` shared columns (PyTensor)."""
+    mine = np.flatnonzero(col >= 0)
+    return pt.zeros(n)[col[mine]].inc(values[mine])
+
+
+def marginal_loglik(
+    resid: Any, noise_var: Any, tau_paper: Any, tau_bench: Any, group: Grouping
+) -> Any:
+    """log N(resid | 0, Sigma) with the paper and benchmark effects integrated out (PyTensor).
+
+    ``Sigma = D + tau_paper^2 Z_p Z_p' + tau_bench^2 Z_b Z_b'`` with ``D = diag(noise_var)``.
+    Lone levels go into the diagonal, ``d_k = noise_var_k + tau_paper^2 [lone paper] +
+    tau_bench^2 [lone benchmark]``; shared levels by the Woodbury identity and the matrix
+    determinant lemma on ``A = I + G^1/2 Z' D^-1 Z G^1/2``. Within the paper block and within
+    the benchmark block ``A`` is diagonal (an effect has one paper and one benchmark), so the
+    larger block is eliminated in closed form and only the Schur complement of the smaller one
+    (``S >= I``: well conditioned even at tau = 0) needs a Cholesky factor.
+    """
+    d = noise_var + pt.sqr(tau_paper) * group.lone_paper + pt.sqr(tau_bench) * group.lone_bench
+    w = 1.0 / d
+    rw = resid * w
+    quad = pt.sum(resid * rw)
+    logdet = pt.sum(pt.log(d))
+    blocks = sorted(
+        [
+            (tau_paper, group.paper_col, group.shared_papers.size),
+            (tau_bench, group.bench_col, group.shared_benches.size),
+        ],
+        key=lambda b: -b[2],
+    )
+    (tau_e, col_e, n_e), (tau_k, col_k, n_k) = blocks  # eliminated (larger), kept
+    if n_e:
+        d_e = 1.0 + pt.sqr(tau_e) * _scatter(w, col_e, n_e)
+        q_e = tau_e * _scatter(rw, col_e, n_e)
+        quad = quad - pt.sum(pt.sqr(q_e) / d_e)
+        logdet = logdet + pt.sum(pt.log(d_e))
+    if n_k:
+        q_k = tau_k * _scatter(rw, col_k, n_k)
+        s = pt.diag(1.0 + pt.sqr(tau_k) * _scatter(w, col_k, n_k))
+        if n_e:
+            both = np.flatnonzero((col_e >= 0) & (col_k >= 0))
+            x = tau_e * tau_k * pt.zeros((n_e, n_k))[col_e[both], col_k[both]].inc(w[both])
+            s = s - pt.dot(x.T, x / d_e[:, None])
+            q_k = q_k - pt.dot(x.T, q_e / d_e)
+        chol = pt.linalg.cholesky(s)
+        y = pt.linalg.solve_triangular(chol, q_k, lower=True)
+        quad = quad - pt.sum(pt.sqr(y))
+        logdet = logdet + 2.0 * pt.sum(pt.log(pt.diag(chol)))
+    n = group.paper_col.size
+    return -0.5 * (n * math.log(2.0 * math.pi) + logdet + quad)
+
+
+def _noise_variance(data: ModelData, sigma_run: Any, sigma_unknown: Any) -> Any:
+    """Per effect ``s_k^2 + sigma_run^2``, ``s_k`` = se_k or sigma_unknown where unknown."""
+    se = pm.Data("se", data.se_filled, dims="effect")
+    known = pm.Data("se_known", data.se_known.astype(np.int8), dims="effect")
+    s = pt.switch(pt.eq(known, 1), se, sigma_unknown)
+    return pt.sqr(s) + pt.sqr(sigma_run)
+
+
+def _noise_priors(priors: Priors) -> tuple[Any, Any]:
+    sigma_run = pm.LogNormal(
+        "sigma_run", mu=math.log(priors.sigma_run_median), sigma=priors.sigma_run_log_sd
+    )
+    sigma_unknown = pm.LogNormal(
+        "sigma_unknown",
+        mu=math.log(priors.sigma_unknown_median),
+        sigma=priors.sigma_unknown_log_sd,
+    )
+    return sigma_run, sigma_unknown
+
+
+def build_hierarchical_model(data: ModelData, priors: Priors) -> pm.Model:
+    """The hierarchical model of docs/model.md for ``data`` (pure: builds, never samples).
+
+    The free parameters are the population-level ones (mu, beta_hedge, beta_upto, tau_paper,
+    tau_bench, sigma_run, sigma_unknown); the paper and benchmark effects are integrated out
+    (potential ``y_marginal``) and drawn after sampling by :func:`recover_effects`. The
+    grouping (which effects share a paper or benchmark) is fixed when the model is built; the
+    index arrays are also stored as ``pm.Data`` for the record (constant_data group).
+    """
+    if data.n_effects == 0:
+        raise MarginaliaError(f"{NO_EFFECTS}: family {data.family} has no effects in the model")
+    group = grouping(data)
+    with pm.Model(coords=data.coords()) as model:
+        pm.Data("paper_idx", data.paper_idx, dims="effect")
+        pm.Data("bench_idx", data.bench_idx, dims="effect")
+        hedge_idx = pm.Data("hedge_idx", data.hedge_idx, dims="effect")
+        upto = pm.Data("upto", data.upto, dims="effect")
+
+        mu = pm.Normal("mu", mu=priors.mu_mean, sigma=priors.mu_sd)
+        if len(data.hedges) > 1:
+            free = pm.Normal("beta_hedge_free", 0.0, priors.beta_hedge_sd, dims="hedge_free")
+            beta_values = pt.concatenate([pt.zeros(1), free])
+        else:
+            beta_values = pt.zeros(1)
+        beta_hedge = pm.Deterministic("beta_hedge", beta_values, dims="hedge")
+        beta_upto = pm.Normal("beta_upto", 0.0, priors.beta_upto_sd)
+        tau_paper = pm.HalfNormal("tau_paper", sigma=priors.tau_paper_sd)
+        tau_bench = pm.HalfNormal("tau_bench", sigma=priors.tau_bench_sd)
+        sigma_run, sigma_unknown = _noise_priors(priors)
+
+        pm.Deterministic("class_mean", mu + beta_hedge, dims="hedge")
+        mean = mu + beta_hedge[hedge_idx] + beta_upto * upto
+        noise_var = _noise_variance(data, sigma_run, sigma_unknown)
+        pm.Potential(
+            "y_marginal", marginal_loglik(data.y - mean, noise_var, tau_paper, tau_bench, group)
+        )
+    return model
+
+
+def build_complete_pooling_model(data: ModelData, priors: Priors) -> pm.Model:
+    """Comparison model: one mean for every effect (no hedge, paper or benchmark terms)."""
+    with pm.Model(coords={"effect": list(data.effect_ids)}) as model:
+        mu = pm.Normal("mu", mu=priors.mu_mean, sigma=priors.mu_sd)
+        sigma_run, sigma_unknown = _noise_priors(priors)
+        sd = pt.sqrt(_noise_variance(data, sigma_run, sigma_unknown))
+        pm.Normal("y", mu=mu, sigma=sd, observed=data.y, dims="effect")
+    return model
+
+
+def build_no_pooling_model(data: ModelData, priors: Priors) -> pm.Model:
+    """Comparison model: an independent true effect per comparison with a wide prior.
+
+    ``theta_k ~ Normal(0, no_pooling_sd)`` is integrated out (``y_k ~ Normal(0,
+    sqrt(no_pooling_sd^2 + s_k^2 + sigma_run^2))``) and drawn after sampling.
+    """
+    with pm.Model(coords={"effect": list(data.effect_ids)}) as model:
+        sigma_run, sigma_unknown = _noise_priors(priors)
+        total = pt.sqrt(priors.no_pooling_sd**2 + _noise_variance(data, sigma_run, sigma_unknown))
+        pm.Potential("y_marginal", pm.logp(pm.Normal.dist(0.0, total), data.y).sum())
+    return model
+
+
+MODEL_BUILDERS = {
+    "hierarchical": build_hierarchical_model,
+    "complete_pooling": build_complete_pooling_model,
+    "no_pooling": build_no_pooling_model,
+}

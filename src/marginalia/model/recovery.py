@@ -1,0 +1,256 @@
+"""Drawing the integrated-out effects after sampling, and the pointwise likelihood for LOO.
+
+For every posterior draw of the population parameters, :func:`recover_effects` draws the paper
+and benchmark effects and each comparison's true effect ``theta`` exactly from their Gaussian
+conditional, and adds the pointwise log-likelihood used by PSIS-LOO (docs/model.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from marginalia.errors import MarginaliaError
+from marginalia.model.data import Grouping, ModelData, grouping
+from marginalia.model.priors import Priors
+
+__all__ = [
+    "RECOVERY_CHUNK",
+    "RECOVERY_STREAM",
+    "Recover",
+    "draw_hierarchical_effects",
+    "noise_draws",
+    "posterior_draws",
+    "recover_effects",
+    "recovery",
+]
+
+RECOVERY_CHUNK = 256  # posterior draws per batch when recovering the integrated-out effects
+RECOVERY_STREAM = 7  # second seed word of the generator of the recovered effects
+
+
+def posterior_draws(idata: xr.DataTree, var: str) -> np.ndarray:
+    """(chain * draw, ...) draws of ``var``."""
+    values = np.asarray(idata.posterior[var].values, dtype=float)
+    return values.reshape(values.shape[0] * values.shape[1], *values.shape[2:])
+
+
+def noise_draws(idata: xr.DataTree, data: ModelData) -> np.ndarray:
+    """(draws, effect) ``s_k^2 + sigma_run^2`` of every posterior draw."""
+    sigma_run = posterior_draws(idata, "sigma_run")[:, None]
+    sigma_unknown = posterior_draws(idata, "sigma_unknown")[:, None]
+    s = np.where(data.se_known[None, :], data.se_filled[None, :], sigma_unknown)
+    return s**2 + sigma_run**2
+
+
+def draw_hierarchical_effects(
+    resid: np.ndarray,
+    noise_var: np.ndarray,
+    tau_paper: np.ndarray,
+    tau_bench: np.ndarray,
+    group: Grouping,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One exact draw of the integrated-out effects per posterior draw (NumPy).
+
+    ``resid`` (draws, effect) is y - (mu + beta_hedge + beta_upto * upto); ``noise_var`` the
+    matching ``s_k^2 + sigma_run^2``. Returns the standardized effects of the shared papers and
+    of the shared benchmarks (draws, columns of :class:`Grouping`), and the lone paper and lone
+    benchmark effects (draws, effect; 0 where the level is shared). The shared effects come from
+    their Gaussian conditional ``N(A^-1 b, A^-1)`` by perturbation, ``z = A^-1 (b + G^1/2 Z'
+    D^-1/2 xi_1 + xi_2)`` (solved through the Schur complement of the smaller block, as in
+    :func:`marginal_loglik`), then each effect's lone terms from their conditional given the
+    rest (Matheron's rule).
+    """
+    n_draws, n = resid.shape
+    var_p = (tau_paper**2)[:, None] * group.lone_paper
+    var_b = (tau_bench**2)[:, None] * group.lone_bench
+    w = 1.0 / (noise_var + var_p + var_b)
+    src = resid * w + rng.standard_normal((n_draws, n)) * np.sqrt(w)
+    every = slice(None)
+
+    def scatter(values: np.ndarray, col: np.ndarray, size: int) -> np.ndarray:
+        out = np.zeros((n_draws, size))
+        mine = np.flatnonzero(col >= 0)
+        np.add.at(out, (every, col[mine]), values[:, mine])
+        return out
+
+    blocks = {
+        "paper": (tau_paper[:, None], group.paper_col, group.shared_papers.size),
+        "bench": (tau_bench[:, None], group.bench_col, group.shared_benches.size),
+    }
+    kept, elim = sorted(blocks, key=lambda b: blocks[b][2])  # the smaller block is kept
+    tau_e, col_e, n_e = blocks[elim]
+    tau_k, col_k, n_k = blocks[kept]
+    e_diag = 1.0 + tau_e**2 * scatter(w, col_e, n_e)
+    rhs_e = tau_e * scatter(src, col_e, n_e) + rng.standard_normal((n_draws, n_e))
+    z_k = np.zeros((n_draws, n_k))
+    if n_k:
+        rhs_k = tau_k * scatter(src, col_k, n_k) + rng.standard_normal((n_draws, n_k))
+        s = np.zeros((n_draws, n_k, n_k))
+        diag = np.arange(n_k)
+        s[:, diag, diag] = 1.0 + tau_k**2 * scatter(w, col_k, n_k)
+        x = np.zeros((n_draws, n_e, n_k))
+        both = np.flatnonzero((col_e >= 0) & (col_k >= 0))
+        np.add.at(x, (every, col_e[both], col_k[both]), w[:, both])
+        x *= (tau_e * tau_k)[:, :, None]
+        xt = np.swapaxes(x, 1, 2)
+        s -= xt @ (x / e_diag[:, :, None])
+        rhs = rhs_k - (xt @ (rhs_e / e_diag)[..., None])[..., 0]
+        z_k = np.linalg.solve(s, rhs[..., None])[..., 0]
+        rhs_e = rhs_e - (x @ z_k[..., None])[..., 0]
+    z_e = rhs_e / e_diag
+    shared = np.zeros((n_draws, n))
+    for tau, col, z in ((tau_e, col_e, z_e), (tau_k, col_k, z_k)):
+        mine = np.flatnonzero(col >= 0)
+        shared[:, mine] += tau * z[:, col[mine]]
+    rho = resid - shared
+    a0 = np.sqrt(var_p) * rng.standard_normal((n_draws, n))
+    b0 = np.sqrt(var_b) * rng.standard_normal((n_draws, n))
+    n0 = np.sqrt(noise_var) * rng.standard_normal((n_draws, n))
+    delta = (rho - a0 - b0 - n0) * w
+    z = {elim: z_e, kept: z_k}
+    return z["paper"], z["bench"], a0 + var_p * delta, b0 + var_b * delta
+
+
+def _set_posterior(idata: xr.DataTree, new: Mapping[str, xr.DataArray]) -> None:
+    post = idata.posterior.to_dataset()
+    idata["posterior"] = xr.DataTree(post.assign(new))
+
+
+def _add_pointwise(
+    idata: xr.DataTree, data: ModelData, loc: np.ndarray, var: np.ndarray, shape: tuple
+) -> None:
+    """log_likelihood (pointwise ``log N(y_k | loc_k, sqrt(var_k))``) and observed_data groups."""
+    loglik = -0.5 * (np.log(2 * np.pi * var) + (data.y[None, :] - loc) ** 2 / var)
+    coords: dict[str, Any] = {"effect": list(data.effect_ids)}
+    sample_coords = {
+        d: idata.posterior.dataset.coords[d].values
+        for d in ("chain", "draw")
+        if d in idata.posterior.dataset.coords
+    }
+    idata["log_likelihood"] = xr.DataTree(
+        xr.Dataset(
+            {"y": (("chain", "draw", "effect"), loglik.reshape(*shape, -1))},
+            coords=coords | sample_coords,
+        )
+    )
+    idata["observed_data"] = xr.DataTree(xr.Dataset({"y": (("effect",), data.y)}, coords=coords))
+
+
+def recover_effects(
+    idata: xr.DataTree,
+    data: ModelData,
+    *,
+    model: str = "hierarchical",
+    priors: Priors | None = None,
+    rng: np.random.Generator | int = 0,
+    log_likelihood: bool = True,
+) -> xr.DataTree:
+    """Add the integrated-out effects to a fit's posterior (in place; also returned).
+
+    ``hierarchical``: ``u_paper`` (paper), ``v_bench`` (bench) and ``theta`` (effect), one exact
+    draw from their conditional posterior per posterior draw of the population parameters, so
+    the draws are from the joint posterior of the model in docs/model.md. ``no_pooling``:
+    ``theta`` (needs ``priors`` for no_pooling_sd). With ``log_likelihood`` the observed_data
+    group and the pointwise log-likelihood for PSIS-LOO (group log_likelihood) are added too:
+    ``log p(y_k | population parameters, shared levels' effects)``, the terms that belong to
+    effect k alone (its theta_k in no pooling; its paper's and benchmark's effects when no other
+    effect shares them) integrated out. Given those parameters the y_k are independent, so
+    PSIS-LOO estimates the same ``log p(y_k | y_-k)`` as with the likelihood given theta_k, but
+    its importance weights no longer degenerate when theta_k follows y_k closely.
+    """
+    rng = np.random.default_rng(rng)
+    post = idata.posterior
+    shape = (int(post.sizes["chain"]), int(post.sizes["draw"]))
+    noise_var = noise_draws(idata, data)
+    dims3 = ("chain", "draw")
+    if model == "no_pooling":
+        if priors is None:
+            raise MarginaliaError("recover_effects: the no_pooling model needs its priors")
+        v0 = priors.no_pooling_sd**2
+        t0 = math.sqrt(v0) * rng.standard_normal(noise_var.shape)
+        n0 = np.sqrt(noise_var) * rng.standard_normal(noise_var.shape)
+        theta = t0 + v0 / (v0 + noise_var) * (data.y[None, :] - t0 - n0)
+        new = {"theta": xr.DataArray(theta.reshape(*shape, -1), dims=(*dims3, "effect"))}
+        loc, var = np.zeros_like(noise_var), v0 + noise_var
+    elif model == "hierarchical":
+        group = grouping(data)
+        beta = posterior_draws(idata, "beta_hedge")
+        mean = (
+            posterior_draws(idata, "mu")[:, None]
+            + beta[:, data.hedge_idx]
+            + posterior_draws(idata, "beta_upto")[:, None] * data.upto[None, :]
+        )
+        tau_paper = posterior_draws(idata, "tau_paper")
+        tau_bench = posterior_draws(idata, "tau_bench")
+        n_draws = mean.shape[0]
+        u = np.zeros((n_draws, len(data.papers)))
+        v = np.zeros((n_draws, len(data.benches)))
+        for start in range(0, n_draws, RECOVERY_CHUNK):
+            sl = slice(start, start + RECOVERY_CHUNK)
+            z_p, z_b, lone_p, lone_b = draw_hierarchical_effects(
+                data.y[None, :] - mean[sl], noise_var[sl], tau_paper[sl], tau_bench[sl], group, rng
+            )
+            u[sl][:, group.shared_papers] = tau_paper[sl, None] * z_p
+            v[sl][:, group.shared_benches] = tau_bench[sl, None] * z_b
+            lp = group.lone_paper > 0
+            lb = group.lone_bench > 0
+            u[sl][:, data.paper_idx[lp]] = lone_p[:, lp]
+            v[sl][:, data.bench_idx[lb]] = lone_b[:, lb]
+        theta = mean + u[:, data.paper_idx] + v[:, data.bench_idx]
+        loc = (
+            mean
+            + u[:, data.paper_idx] * (1.0 - group.lone_paper)
+            + v[:, data.bench_idx] * (1.0 - group.lone_bench)
+        )
+        var = (
+            noise_var
+            + (tau_paper**2)[:, None] * group.lone_paper
+            + (tau_bench**2)[:, None] * group.lone_bench
+        )
+        new = {
+            "u_paper": xr.DataArray(u.reshape(*shape, -1), dims=(*dims3, "paper")),
+            "v_bench": xr.DataArray(v.reshape(*shape, -1), dims=(*dims3, "bench")),
+            "theta": xr.DataArray(theta.reshape(*shape, -1), dims=(*dims3, "effect")),
+        }
+    else:
+        raise MarginaliaError(f"recover_effects: nothing to recover for model {model!r}")
+    coords = {"effect": list(data.effect_ids)}
+    if model == "hierarchical":
+        coords |= {"paper": list(data.papers), "bench": list(data.benches)}
+    _set_posterior(
+        idata,
+        {k: a.assign_coords({d: coords[d] for d in a.dims if d in coords}) for k, a in new.items()},
+    )
+    if log_likelihood:
+        _add_pointwise(idata, data, loc, var, shape)
+    return idata
+
+
+Recover = Callable[[xr.DataTree, int, bool], xr.DataTree]
+
+
+def recovery(data: ModelData, kind: str, priors: Priors) -> Recover | None:
+    """The ``recover`` step of :func:`sample_gated` for a model ``kind`` (None if it needs none).
+
+    The effects are drawn with a generator seeded by the attempt's sampler seed: reproducible.
+    """
+    if kind not in ("hierarchical", "no_pooling"):
+        return None
+
+    def recover(idata: xr.DataTree, seed: int, log_likelihood: bool) -> xr.DataTree:
+        return recover_effects(
+            idata,
+            data,
+            model=kind,
+            priors=priors,
+            rng=np.random.default_rng([seed, RECOVERY_STREAM]),
+            log_likelihood=log_likelihood,
+        )
+
+    return recover

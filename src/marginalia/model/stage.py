@@ -1,0 +1,242 @@
+"""Stage 4 as a whole: :func:`run_model` fits every model and builds the outputs.
+
+For each family with enough effects: the claim- and paper-level hierarchical fits and the two
+comparison models, their tables and diagnostics (:class:`ModelResult`), written by
+:func:`write_outputs` (posterior.nc as one DataTree, see :func:`posterior_tree`). The model and
+the reasons for its design: docs/model.md.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+from marginalia.columns import MODEL_COMPARISONS, MODEL_HEDGE_CLASSES, MODEL_LOO, MODEL_SUMMARY
+from marginalia.errors import MarginaliaError
+from marginalia.model.data import ANALYSES, NO_EFFECTS, check_columns, prepare_data, select_effects
+from marginalia.model.fitting import fit_data
+from marginalia.model.priors import FAMILIES, prior_table
+from marginalia.model.settings import ModelSettings, interval_columns
+from marginalia.model.tables import (
+    comparisons_table,
+    hedge_classes_table,
+    loo_name,
+    loo_table,
+    summary_table,
+)
+from marginalia.tables import atomic_write_file, write_csv, write_json
+
+__all__ = [
+    "CHOICES",
+    "OUTPUT_KEYS",
+    "POSTERIOR_LAYOUT",
+    "ModelResult",
+    "posterior_tree",
+    "run_model",
+    "write_outputs",
+]
+
+OUTPUT_KEYS = ("posterior", "summary", "hedge_classes", "comparisons", "loo", "diagnostics")
+
+
+@dataclass
+class ModelResult:
+    """Everything fit_model writes: the fits' DataTrees and the tables."""
+
+    trees: dict[str, xr.DataTree]
+    summary: pd.DataFrame
+    hedge_classes: pd.DataFrame
+    comparisons: pd.DataFrame
+    loo: pd.DataFrame
+    diagnostics: dict[str, Any]
+    priors: pd.DataFrame
+    comparison_trees: dict[str, xr.DataTree] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.diagnostics["ok"])
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def run_model(
+    std_df: pd.DataFrame, config: Mapping[str, Any] | None = None, *, cores: int | None = None
+) -> ModelResult:
+    """Fit every model of stage 4 to the standardized effects and build the output tables.
+
+    Family ``pp`` always (when it has effects), ``log_ratio`` when it has at least
+    ``min_effects_log_ratio`` effects; for each, the claim- and paper-level hierarchical fits
+    and (``compare_models``) complete and no pooling, compared by PSIS-LOO.
+    """
+    t_start = time.perf_counter()
+    settings = ModelSettings.from_config(config)
+    check_columns(std_df)
+    lo, hi = interval_columns(settings.interval_prob)
+    trees: dict[str, xr.DataTree] = {}
+    comparison_trees: dict[str, xr.DataTree] = {}
+    summaries, hedges, comparisons, loos = [], [], [], []
+    fit_diags: list[dict[str, Any]] = []
+    families: dict[str, dict[str, Any]] = {}
+    reasons: list[str] = []
+
+    for family in FAMILIES:
+        n = len(select_effects(std_df, family))
+        families[family] = {"n_effects": n, "modelled": False, "note": ""}
+        if n == 0:
+            families[family]["note"] = NO_EFFECTS
+            continue
+        if family == "log_ratio" and n < settings.min_effects_log_ratio:
+            families[family]["note"] = (
+                f"{n} effect(s) < min_effects_log_ratio = {settings.min_effects_log_ratio}: "
+                "not modelled"
+            )
+            continue
+        families[family]["modelled"] = True
+        loo_fits: dict[str, xr.DataTree] = {}
+        for analysis in ANALYSES:
+            data = prepare_data(std_df, family, analysis)
+            fit = fit_data(data, "hierarchical", settings, cores=cores)
+            trees[fit.name] = fit.idata
+            loo_fits[f"hierarchical_{analysis}"] = fit.idata
+            fit_diags.append(fit.diagnostics)
+            summaries.append(summary_table(fit, settings.interval_prob))
+            hedges.append(hedge_classes_table(fit, settings.interval_prob))
+            comparisons.append(comparisons_table(fit, settings))
+        if settings.compare_models:
+            data = prepare_data(std_df, family, "claim")
+            for kind in ("complete_pooling", "no_pooling"):
+                fit = fit_data(data, kind, settings, cores=cores)
+                comparison_trees[fit.name] = fit.idata
+                loo_fits[kind] = fit.idata
+                fit_diags.append(fit.diagnostics)
+        gate = {loo_name(d): d["ok"] for d in fit_diags if d["family"] == family}
+        loos.append(loo_table(family, loo_fits, gate))
+
+    warnings_: list[str] = []
+    for d in fit_diags:
+        if not d["ok"]:
+            # The hierarchical fits carry the inference: their failure fails the run. The
+            # comparison models only feed PSIS-LOO; their failure is a warning, flagged in loo.
+            (reasons if d["model"] == "hierarchical" else warnings_).extend(d["reasons"])
+    if families["pp"]["n_effects"] == 0:
+        reasons.insert(
+            0, f"{NO_EFFECTS}: the standardized table has no pp effects with in_model true"
+        )
+    notes = [f"{d['name']}: {note}" for d in fit_diags for note in d.get("notes", [])]
+    notes += [f"{fam}: {info['note']}" for fam, info in families.items() if info["note"]]
+    prior_tables = pd.concat(
+        [prior_table(settings.priors[fam], fam) for fam in FAMILIES], ignore_index=True
+    )
+    diagnostics = {
+        "ok": not reasons,
+        "reasons": reasons,
+        "status": "fitted" if fit_diags else NO_EFFECTS,
+        "sampler": settings.sampler,
+        "seconds": round(time.perf_counter() - t_start, 3),
+        "families": families,
+        "fits": fit_diags,
+        "warnings": warnings_,
+        "notes": notes,
+        "settings": settings.as_dict(),
+        "priors": prior_tables.to_dict(orient="records"),
+        "interval": {"kind": "eti", "prob": settings.interval_prob},
+        "posterior_layout": POSTERIOR_LAYOUT,
+        "choices": CHOICES,
+    }
+    summary = (
+        pd.concat(summaries, ignore_index=True)
+        if summaries
+        else _empty([*MODEL_SUMMARY[:5], lo, hi, *MODEL_SUMMARY[7:]])
+    )
+    return ModelResult(
+        trees=trees,
+        comparison_trees=comparison_trees,
+        summary=summary,
+        hedge_classes=pd.concat(hedges, ignore_index=True)
+        if hedges
+        else _empty([*MODEL_HEDGE_CLASSES[:7], lo, hi, *MODEL_HEDGE_CLASSES[9:]]),
+        comparisons=pd.concat(comparisons, ignore_index=True)
+        if comparisons
+        else _empty(MODEL_COMPARISONS),
+        loo=pd.concat(loos, ignore_index=True) if loos else _empty(MODEL_LOO),
+        diagnostics=diagnostics,
+        priors=prior_tables,
+    )
+
+
+POSTERIOR_LAYOUT = (
+    "posterior.nc root = family pp, claim-level hierarchical fit (groups posterior, "
+    "sample_stats, log_likelihood, observed_data, constant_data); each other hierarchical fit "
+    "is a child node <family>_<analysis> (pp_paper, log_ratio_claim, log_ratio_paper) with the "
+    "same groups"
+)
+CHOICES = {
+    "identifiability": (
+        "beta_hedge of the reference class (none, else the first class present) is fixed at 0; "
+        "class_mean[c] = mu + beta_hedge[c] is the mean true improvement of class c for claims "
+        "without 'up to' (random effects average 0)"
+    ),
+    "random_effects": (
+        "paper and benchmark effects are integrated out analytically for sampling (no funnel); "
+        "u_paper, v_bench and theta are then drawn exactly from their conditional posterior for "
+        "every posterior draw"
+    ),
+    "unnamed_benchmark": (
+        "an effect with an empty benchmark is on a benchmark of its own, level "
+        "unnamed@<effect_id> (one more draw from the population of benchmarks; two unnamed "
+        "comparisons of a paper are not assumed to share a benchmark)"
+    ),
+    "empty_classes": "hedge classes without effects are not estimated (listed with n_effects 0)",
+    "loo": (
+        "PSIS-LOO with each effect's own terms (a theta_k of its own; a paper or benchmark "
+        "effect no other comparison shares) integrated out of its pointwise likelihood: the same "
+        "log p(y_k | y_-k), with stable importance weights"
+    ),
+    "shrinkage": (
+        "posterior mean of s^2 / (s^2 + tau_paper^2 + tau_bench^2), s^2 = se^2 (or "
+        "sigma_unknown^2) + sigma_run^2"
+    ),
+}
+
+
+def posterior_tree(result: ModelResult) -> xr.DataTree:
+    """One DataTree of all hierarchical fits (layout: :data:`POSTERIOR_LAYOUT`)."""
+    names = list(result.trees)
+    primary = "pp_claim" if "pp_claim" in result.trees else None
+    root = result.trees[primary].copy() if primary is not None else xr.DataTree()
+    for name in names:
+        if name != primary:
+            root[name] = result.trees[name].copy()
+    root.attrs.update(
+        {
+            "marginalia_layout": POSTERIOR_LAYOUT,
+            "marginalia_root_fit": primary or "",
+            "marginalia_fits": ",".join(names),
+            "marginalia_status": "fitted" if names else NO_EFFECTS,
+            "marginalia_ok": int(result.ok),
+        }
+    )
+    return root
+
+
+def write_outputs(result: ModelResult, paths: Mapping[str, str | os.PathLike]) -> None:
+    """Write posterior.nc, summary.csv, hedge_classes.csv, comparisons.csv, loo.csv and
+    diagnostics.json to ``paths[key]`` for key in :data:`OUTPUT_KEYS` (each atomically)."""
+    missing = [k for k in OUTPUT_KEYS if k not in paths]
+    if missing:
+        raise MarginaliaError(f"write_outputs: no path for {', '.join(missing)}")
+    tree = posterior_tree(result)
+    atomic_write_file(paths["posterior"], tree.to_netcdf)
+    write_csv(result.summary, paths["summary"])
+    write_csv(result.hedge_classes, paths["hedge_classes"])
+    write_csv(result.comparisons, paths["comparisons"])
+    write_csv(result.loo, paths["loo"])
+    write_json(paths["diagnostics"], result.diagnostics)

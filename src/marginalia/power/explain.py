@@ -1,0 +1,201 @@
+"""The power stage's reasons in words: column ``flag_reason`` of every comparison.
+
+Numbers in the prose are formatted here (:func:`pp`, :func:`pct`); the numbers themselves come
+from :mod:`marginalia.power.assess`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from marginalia.values import text
+
+__all__ = [
+    "MCNEMAR_FALLBACK",
+    "NO_SIZE",
+    "no_se",
+    "no_test_set_size",
+    "not_pp",
+    "outside_range",
+    "pct",
+    "pp",
+    "reason",
+]
+
+#: Reason of a pp comparison without a finite effect size.
+NO_SIZE = "Not assessed: the comparison has no size on the pp scale."
+
+#: Note when ``power.test: mcnemar`` cannot be used for a comparison.
+MCNEMAR_FALLBACK = (
+    "McNemar's paired test needs a proportion metric with a known baseline "
+    "accuracy, so the unpaired test is used."
+)
+
+
+# --------------------------------------------------------------------------- numbers in prose
+
+
+def pp(x: float) -> str:
+    """A number of percentage points for prose."""
+    ax = abs(x)
+    if ax >= 0.95 or ax == 0:
+        return f"{x:.1f} pp"
+    if ax >= 0.095:
+        return f"{x:.2f} pp"
+    return f"{x:.2g} pp"
+
+
+def pct(p: float) -> str:
+    """A probability for prose, as a whole percentage."""
+    if p < 0.01:
+        return "under 1%"
+    if p > 0.99:
+        return "over 99%"
+    return f"{p:.0%}"
+
+
+# --------------------------------------------------------------------------- not assessed
+
+
+def not_pp(family: str, exclusion_reason: str) -> str:
+    """Reason of a comparison outside the percentage-point family."""
+    if family == "log_ratio":
+        return (
+            "Not assessed: a ratio or relative change of an unbounded quantity (log-ratio "
+            "family); test-set-size power applies only to percentage-point comparisons."
+        )
+    return "Not assessed: not a percentage-point comparison" + (
+        f" ({exclusion_reason})." if exclusion_reason else "."
+    )
+
+
+def no_test_set_size(bench: str, info: Mapping, se_reason: str) -> str:
+    """Reason of a comparison with neither a test-set size nor a sampling SE."""
+    if not bench:
+        out = "Not assessed: no benchmark is named, so the test-set size is unknown"
+    elif not info:
+        out = (
+            f"Not assessed: benchmark {bench!r} is not in the registry "
+            "(config/benchmarks.yaml), so its test-set size is unknown; add its n"
+        )
+    else:
+        out = f"Not assessed: the registry gives no test-set size for {bench}; add its n"
+    return out + (f" ({se_reason})." if se_reason else ".")
+
+
+def outside_range(baseline: float, y: float, scale_max: float) -> str:
+    """Reason of a McNemar comparison whose baseline plus change leaves the metric's range."""
+    return (
+        f"Not assessed: a baseline of {baseline:g} and a change of {pp(y)} leave the "
+        f"0-{scale_max:g} range of the metric."
+    )
+
+
+def no_se(se_reason: str) -> str:
+    """Reason of an unpaired comparison whose sampling SE could not be derived."""
+    return "Not assessed: no sampling SE could be derived " + (
+        f"({se_reason})." if se_reason else "."
+    )
+
+
+# --------------------------------------------------------------------------- assessed
+
+
+def _describe_set(bench: str, info: Mapping, n: int) -> str:
+    split = text(info.get("split"), strip=False).split(" (")[0]
+    if bench:
+        name = f"{bench} {split}".strip()
+        return f"{name} has {n:,} examples"
+    return f"the evaluation set has {n:,} examples"
+
+
+def reason(
+    out: Mapping[str, Any],
+    row: Mapping[str, Any],
+    info: Mapping,
+    bench: str,
+    theta: float,
+    ctx: dict[str, Any],
+    notes: list[str],
+    unreachable: bool,
+) -> str:
+    """``flag_reason`` of an assessed comparison: its MDE, its power at the plausible effect and
+    what seed-to-seed noise changes (``out`` holds the computed columns)."""
+    cfg = ctx["cfg"]
+    y, n = out["y"], out["n"]
+    target = f"{cfg['power']:.0%} power"
+    size = "gain" if y >= 0 else "decline"
+    parts: list[str] = []
+    if n is pd.NA:
+        lead = f"Judged by its sampling SE of {pp(out['se'])} (test-set size unknown)"
+    else:
+        where = _describe_set(bench, info, int(n))
+        lead = where[0].upper() + where[1:]
+    if out["test"] == "mcnemar":
+        lead += f" (paired McNemar test, agreement {out['agreement']:.1%})"
+    elif out["test"] == "mean_score":
+        lead += " (difference of mean scores)"
+    if unreachable:
+        parts.append(
+            f"{lead}; no {size} within the metric's range is detectable at {target}, "
+            f"so the reported {pp(y)} is within noise."
+        )
+    else:
+        rel = "is below it" if out["within_noise"] is True else "exceeds it"
+        parts.append(
+            f"{lead}; the smallest {size} detectable at {target} is {pp(out['mde'])}, "
+            f"and the reported {pp(abs(y))} {rel}."
+        )
+    parts.extend(notes)
+
+    status, status_text = ctx["model_status"], ctx["model_text"]
+    if np.isfinite(theta):
+        s = (
+            f"At the model's plausible true effect of {pp(theta)} the comparison has "
+            f"{pct(out['power_plausible'])} power"
+        )
+        if out["underpowered"] is True:
+            s += f", below the {cfg['underpowered_threshold']:.0%} threshold (underpowered)"
+        if out["exaggerated"] is True:
+            s += (
+                f"; a significant result would overstate the true effect "
+                f"{out['type_m']:.1f}-fold on average (type M)"
+            )
+        if out["type_s"] >= 0.05:
+            s += f", with a {pct(out['type_s'])} chance of the wrong sign (type S)"
+        parts.append(s + ".")
+    elif status != "ok":
+        parts.append(f"No plausible-effect analysis: {status_text}.")
+    else:
+        why = text(row.get("exclusion_reason"), strip=False)
+        parts.append(
+            "No plausible-effect analysis: the comparison is not in the model"
+            + (f" ({why})." if why else ".")
+        )
+
+    changes = []
+    if out["within_noise_total"] is True and out["within_noise"] is not True:
+        changes.append("puts the reported size within noise")
+    if out["underpowered_total"] is True and out["underpowered"] is not True:
+        changes.append("makes it underpowered")
+    if out["exaggerated_total"] is True and out["exaggerated"] is not True:
+        changes.append("makes a significant result exaggerated")
+    seed = (
+        f"With seed-to-seed noise (sigma_run {pp(ctx['sigma_run'])}, {ctx['sigma_run_short']}) "
+        f"the SE grows from {out['se']:.2f} to {out['se_total']:.2f} pp and the smallest "
+        f"detectable {size} to "
+        + (pp(out["mde_total"]) if np.isfinite(out["mde_total"]) else "beyond the metric's range")
+    )
+    if changes:
+        listed = (
+            changes[0] if len(changes) == 1 else ", ".join(changes[:-1]) + " and " + changes[-1]
+        )
+        seed += ", which " + listed + "."
+    else:
+        seed += "; the flags do not change."
+    parts.append(seed)
+    return " ".join(parts)

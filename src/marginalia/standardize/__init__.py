@@ -1,0 +1,149 @@
+"""Stage 3: put every reported comparison on one model scale per family, with a sampling SE.
+
+:func:`standardize` joins ``results/effects.parquet`` with the papers table (for the paper's
+hedge) and the benchmark registry (test-set size ``n``, metric kind, scale) and returns the
+``standardized`` table (the effects columns plus
+:data:`marginalia.columns.STANDARDIZED_ADDED`). Rules, in the order applied
+(:data:`RULES` holds the same list for the report's methods section):
+
+Sign. ``y`` is positive when the paper's method comes out better, in both families: its
+magnitude comes from the stated number and its sign from ``direction`` (``worse`` -> negative).
+When ``direction`` is missing, the sign of the stated change and ``lower_is_better`` decide;
+when both are missing the comparison is excluded.
+
+Families.
+- ``pp`` (percentage points): bounded 0-100 metrics (accuracy, F1, win rate, pass@k,
+  correlation x 100, ...). ``percent``/``absolute``: the stated difference. ``percent``/
+  ``ambiguous``: treated as points and marked in ``scale_note``. ``percent``/``relative``:
+  converted through the baseline, ``baseline x delta / 100``, when the baseline is stated (or
+  follows exactly from a stated treatment value); without one it cannot be put in points and
+  is excluded. ``points`` on a known bounded metric: rescaled to 0-100 by ``100 / scale_max``
+  (a 0-1 accuracy or correlation x 100; MT-Bench's 0-10 x 10). ``points`` on a metric of
+  unknown range are read as points when the stated levels lie within 0-100
+  (``standardize.unknown_scale_points``), else excluded.
+- ``log_ratio``: ratios, speedups and relative changes of unbounded quantities (time, cost,
+  FID, perplexity, ...), ``y = ± |ln(factor)|``: ``ratio`` -> the stated factor; a percent change
+  ``d`` -> ``1 + d/100`` (also a ``relative`` percent of a metric whose range is unknown); points
+  on an unbounded metric with both levels -> treatment/baseline. A ratio needs ``direction``
+  (a stated factor is a magnitude: "10x fewer" is 10).
+  Efficiency comparisons (``aspect: efficiency``) are never ``pp``: they go here
+  (``standardize.efficiency: log_ratio``, default) or are excluded (``exclude``).
+- ``excluded``: fraction and percent-of-reference *levels* ("1/3 of the comparisons", "<1% of
+  the original training cost", "30-50% of the data": unit ``fraction``, or a relative percent
+  followed by "of", or a positive percent of a lower-is-better quantity called better) are
+  levels, not changes: excluded (``standardize.levels: exclude``, default) or read as the factor
+  ``level`` (``log_ratio``). Also excluded, each with its reason: missing delta, no sign,
+  additive changes of unbounded or unknown-range metrics without both levels, factors <= 0,
+  and pp differences beyond ``standardize.max_abs_pp``.
+
+Sampling SE (family ``pp`` only; ``se`` is in pp like ``y``) from the registry's test-set size
+``n``, by metric kind, with the reason in ``se_reason``: see :mod:`marginalia.standardize.se`.
+
+Modules: ``classify`` (metric kinds, levels, signs), ``effect`` (one effect onto its scale),
+``se`` (its sampling SE); this module holds the columns, the settings and the stage entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from marginalia.columns import EFFECTS, STANDARDIZED
+from marginalia.config import section_defaults, section_settings
+from marginalia.errors import MarginaliaError
+from marginalia.standardize.effect import Lookup, Standardized, standardize_effect
+
+__all__ = [
+    "DEFAULTS",
+    "FAMILIES",
+    "RULES",
+    "Standardized",
+    "check_standardize_config",
+    "standardize",
+]
+
+FAMILIES = ("pp", "log_ratio", "excluded")
+
+#: Defaults of config section ``standardize``, read from its schema (the one copy).
+DEFAULTS: dict[str, Any] = section_defaults("standardize")
+
+RULES: tuple[str, ...] = (
+    "Sign: y > 0 means the paper's method is better, in both families; the size comes from "
+    "the stated number and the sign from `direction` (worse -> negative), else from the sign "
+    "of the change and the metric's polarity.",
+    "pp: bounded 0-100 metrics (accuracy, F1, win rate, pass@k, correlation x 100): the "
+    "difference in percentage points; absolute percents as stated; ambiguous percents read as "
+    "points and marked; relative percents converted through a stated baseline "
+    "(baseline x delta / 100), else excluded; scores on a 0-1 or 0-10 scale rescaled to 0-100.",
+    "log_ratio: ratios, speedups and percent changes of unbounded quantities (time, cost, FID, "
+    "perplexity): y = ±|ln factor|, factor = stated ratio or 1 + percent/100. Efficiency "
+    "comparisons are never pp.",
+    "Excluded (with a reason): fraction and percent-of-reference levels ('1/3 of the "
+    "comparisons', '<1% of the cost'), changes without a sign, additive changes of unbounded "
+    "or unknown-range metrics without both levels, impossible values.",
+    "SE of a pp difference on a benchmark with n test items: proportions "
+    "100 sqrt(p1(1-p1)/n + p2(1-p2)/n) at the stated (else derived, else typical) baseline, an "
+    "unpaired upper bound; without a baseline the bound p = 0.5, 100 sqrt(0.5/n).",
+    "SE of correlations by the Fisher-z delta method (1 - r^2)/sqrt(n - 3) per system; of mean "
+    "scores (MT-Bench) item_sd sqrt(2/n); BLEU, F1-type scores, log ratios and comparisons "
+    "without a known n get no SE (the model estimates their noise).",
+)
+
+
+def check_standardize_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults filled in and values checked (by the section's schema); errors name the key."""
+    cfg = section_settings("standardize", config)
+    cfg["max_abs_pp"] = float(cfg["max_abs_pp"])
+    return cfg
+
+
+def standardize(
+    effects_df: pd.DataFrame,
+    papers_df: pd.DataFrame | None,
+    registry: Any,
+    config: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The ``standardized`` table: every effects column plus
+    :data:`marginalia.columns.STANDARDIZED_ADDED`, one row per effect.
+
+    ``registry`` is a :class:`marginalia.registry.Registry` (or a mapping in the YAML shape,
+    or None); ``config`` is the ``standardize`` config section (missing keys take
+    :data:`DEFAULTS`). ``paper_hedge`` is the paper's ``hedge`` from ``papers_df`` (NA when the
+    paper is missing there). Rows with family ``excluded`` have ``y`` NA and ``in_model``
+    False; every other row has ``in_model`` True.
+    """
+    cfg = check_standardize_config(config)
+    missing = [c for c in EFFECTS if c not in effects_df.columns]
+    if missing:
+        raise MarginaliaError(
+            f"effects table: missing column(s) {missing}; rerun the extract stage "
+            "(results/effects.parquet must have the DESIGN.md columns)"
+        )
+    lookup = Lookup(registry)
+    out = effects_df[EFFECTS].copy().reset_index(drop=True)
+    results = [standardize_effect(row, lookup, cfg) for row in out.to_dict("records")]
+
+    out["family"] = pd.Series([r.family for r in results], dtype="string")
+    out["y"] = np.array([r.y for r in results], dtype=float)
+    out["se"] = np.array([r.se for r in results], dtype=float)
+    out["se_reason"] = pd.Series([r.se_reason for r in results], dtype="string")
+    out["n"] = pd.array([r.n for r in results], dtype="Int64")
+    out["baseline_level"] = np.array([r.baseline_level for r in results], dtype=float)
+    out["metric_kind"] = pd.Series([r.metric_kind for r in results], dtype="string")
+    hedge = {}
+    if papers_df is not None and len(papers_df):
+        if not {"paper_id", "hedge"} <= set(papers_df.columns):
+            raise MarginaliaError(
+                "papers table: needs columns paper_id and hedge; rerun the extract stage"
+            )
+        hedge = dict(zip(papers_df["paper_id"], papers_df["hedge"], strict=True))
+    out["paper_hedge"] = pd.Series(
+        [hedge.get(pid, pd.NA) for pid in out["paper_id"]], dtype="string"
+    )
+    out["in_model"] = np.array([r.in_model for r in results], dtype=bool)
+    out["exclusion_reason"] = pd.Series([r.exclusion_reason for r in results], dtype="string")
+    out["scale_note"] = pd.Series([r.scale_note for r in results], dtype="string")
+    return out[STANDARDIZED]

@@ -1,0 +1,1 @@
+"""Plain-text helpers shared by the stages: sentence boundaries (:mod:`.sentences`)."""
