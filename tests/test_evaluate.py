@@ -387,7 +387,80 @@ def test_dev_gold_scores_perfectly_against_itself(data_dir, registry):
     assert res["counts"]["gold_papers"] == 62
     assert res["counts"]["gold_effects"] == 48
     assert res["effects"]["overall"]["f1"] == 1.0
+    assert res["effects"]["strict"]["f1"] == 1.0
+    assert res["attributes"].pop("attribution")["n"] == 0  # this split predates the field
     assert all(a["accuracy"] == 1.0 for a in res["attributes"].values())
     assert res["hedge_local"]["micro"]["f1"] == 1.0
     assert res["papers"]["hedge"]["accuracy"] == 1.0
     assert res["papers"]["marginal_sense"]["accuracy"] == 1.0
+
+
+def test_unseen_development_gold_scores_itself_with_attribution(data_dir, registry):
+    gold_effects, gold_papers = read_gold(data_dir / "eval" / "unseen" / "development")
+    papers = pd.DataFrame(gold_papers)
+    papers["hedge_spans"] = papers["hedge_spans"].map(json.dumps)
+    res = score_extraction(pd.DataFrame(gold_effects), papers, gold_effects, gold_papers, registry)
+    att = res["attributes"]["attribution"]
+    assert att["n"] == len(gold_effects) and att["accuracy"] == 1.0
+    assert len(res["attribution_not_own"]) == sum(g["attribution"] != "own" for g in gold_effects)
+    assert res["effects"]["strict"]["f1"] == 1.0
+
+
+def test_attribution_and_strict_scores_count_errors():
+    gold_p = [
+        {
+            "arxiv_id": "2401.00001",
+            "title": "T",
+            "n_effects": 2,
+            "hedge": "none",
+            "hedge_spans": [],
+            "marginal_sense": "absent",
+        }
+    ]
+    gold_e = [
+        {
+            "title": "T",
+            "span": "by 3%",
+            "delta": 3,
+            "unit": "percent",
+            "aspect": "performance",
+            "direction": "better",
+            "scale": "absolute",
+            "attribution": "own",
+            "benchmark": None,
+        },
+        {
+            "title": "T",
+            "span": "of 11%",
+            "delta": 11,
+            "unit": "percent",
+            "aspect": "performance",
+            "direction": "better",
+            "scale": "ambiguous",
+            "attribution": "prior_work",
+            "benchmark": "GSM8K, MATH and ARC-C",
+        },
+    ]
+    pred = [
+        {**gold_e[0], "paper_id": "p", "scale": "ambiguous"},  # value right, scale wrong
+        {**gold_e[1], "paper_id": "p", "attribution": "own", "benchmark": "MATH"},
+    ]
+    papers = pd.DataFrame(
+        [
+            {
+                "paper_id": "p",
+                "title": "T",
+                "hedge": "none",
+                "hedge_spans": "[]",
+                "marginal_sense": "absent",
+            }
+        ]
+    )
+    res = score_extraction(pd.DataFrame(pred), papers, gold_e, gold_p, None)
+    assert res["effects"]["overall"]["f1"] == 1.0
+    assert res["effects"]["strict"]["precision"] == 0.5
+    att = res["attributes"]["attribution"]
+    assert (att["n"], att["correct"]) == (2, 1)
+    assert res["attributes"]["benchmark"]["correct"] == 1  # one of the gold's listed names
+    assert [r["gold"] for r in res["attribution_not_own"]] == ["prior_work"]
+    assert res["attribution_not_own"][0]["paper"] == "2401.00001"

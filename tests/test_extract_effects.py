@@ -736,3 +736,146 @@ def test_list_of_margins_with_one_metric_shares_the_benchmark():
         (2.5, "CIFAR-10"),
         (1.1, "CIFAR-10"),
     ]
+
+
+# ------------------------------------------------------------------------ benchmark linking
+# (issue 10; sentences written for these tests: same clause, sentence, only benchmark of the
+# abstract, lists, splits and subsets, suites, names the registry does not know)
+
+
+@pytest.fixture(scope="module")
+def config_registry():
+    return load_registry(REPO / "config" / "benchmarks.yaml")
+
+
+def benchmarks(text: str, registry=REGISTRY) -> list[tuple[float, str]]:
+    return [(r["delta"], r["benchmark"]) for r in rows(text, registry)]
+
+
+def test_benchmark_of_the_same_clause_wins():
+    text = (
+        "We evaluate on CIFAR-10 and CIFAR-100. On CIFAR-100 the adapter lifts accuracy by "
+        "2.4%, and it also raises recall by 1.1% on CIFAR-10."
+    )
+    assert benchmarks(text) == [(2.4, "CIFAR-100"), (1.1, "CIFAR-10")]
+
+
+def test_benchmark_of_the_sentence_when_the_clause_names_none():
+    text = (
+        "Experiments on CIFAR-10 show that the adapter lifts accuracy by 2.4%, and its "
+        "training needs 30% less memory."
+    )
+    assert benchmarks(text) == [(2.4, "CIFAR-10"), (-30.0, "CIFAR-10")]
+
+
+def test_only_benchmark_of_the_abstract_for_a_performance_comparison():
+    one_named = "We study prompt tuning on GSM8K. The tuned prompts raise accuracy by 3.5%."
+    assert benchmarks(one_named) == [(3.5, "GSM8K")]
+    two_named = (
+        "We study prompt tuning on GSM8K and MATH. The tuned prompts raise accuracy by 3.5%."
+    )
+    assert benchmarks(two_named) == [(3.5, "")]
+    # a size or cost is no measurement on the evaluation set
+    fewer = rows("We tune prompts on GSM8K. The tuned prompts need 40% fewer tokens.", REGISTRY)
+    assert [(r["aspect"], r["benchmark"]) for r in fewer] == [("efficiency", "")]
+
+
+def test_a_name_after_another_comparison_is_that_comparisons_own():
+    text = (
+        "Distillation is 1.8x faster with a 0.3% loss in accuracy, and pruning is 2.6x faster "
+        "with a 0.9% loss in accuracy on CIFAR-100."
+    )
+    assert benchmarks(text) == [(1.8, ""), (-0.3, ""), (2.6, "CIFAR-100"), (-0.9, "CIFAR-100")]
+
+
+def test_two_benchmarks_in_two_clauses_of_one_sentence():
+    text = (
+        "On CIFAR-10 the pruned network runs 2.5x faster, while the distilled network improves "
+        "accuracy by 1.4% on CIFAR-100."
+    )
+    assert benchmarks(text) == [(2.5, "CIFAR-10"), (1.4, "CIFAR-100")]
+    text = (
+        "Our sampler cuts latency by 30% on CIFAR-10; on CIFAR-100, it improves accuracy by 1.2%."
+    )
+    assert benchmarks(text) == [(-30.0, "CIFAR-10"), (1.2, "CIFAR-100")]
+
+
+def test_listed_numbers_pair_with_listed_benchmarks_in_order():
+    text = (
+        "The adapter improves accuracy by 1.5%, 2.5% and 0.5% on GSM8K, MATH and CIFAR-10, "
+        "respectively."
+    )
+    assert benchmarks(text) == [(1.5, "GSM8K"), (2.5, "MATH"), (0.5, "CIFAR-10")]
+    # the same order without "respectively" when both lists are in one clause
+    text = "It raises accuracy on CIFAR-10, CIFAR-100 and GSM8K by 0.7, 1.9 and 3.2 points."
+    assert benchmarks(text) == [(0.7, "CIFAR-10"), (1.9, "CIFAR-100"), (3.2, "GSM8K")]
+    # counts that disagree: the comparison is over the whole list
+    text = "Averaged over GSM8K, MATH and CIFAR-10, the adapter improves accuracy by 2.3 points."
+    assert benchmarks(text) == [(2.3, "GSM8K, MATH and CIFAR-10")]
+
+
+def test_splits_and_subsets_take_their_own_entries(config_registry):
+    reg = config_registry
+    text = "WER falls by 0.2 on LibriSpeech test-clean and by 0.6 on test-other."
+    assert [b for _, b in benchmarks(text, reg)] == [
+        "LibriSpeech test-clean",
+        "LibriSpeech test-other",
+    ]
+    text = "Accuracy rises by 1.1 points on MATH-500 and by 0.4 points on MATH."
+    assert [b for _, b in benchmarks(text, reg)] == ["MATH-500", "MATH"]
+    text = (
+        "Top-1 accuracy improves by 0.3% on ImageNet-1k, while on ImageNetV2 it improves by 0.9%."
+    )
+    assert [b for _, b in benchmarks(text, reg)] == ["ImageNet", "ImageNet-V2"]
+    text = "The student improves MNLI-m/mm accuracy by 0.4 and 0.6 points."
+    assert [b for _, b in benchmarks(text, reg)] == ["MNLI-m", "MNLI-mm"]
+    # the bare corpus maps to its own entry, whose n is unknown (no split named)
+    assert [b for _, b in benchmarks("The tokenizer reduces WER on LibriSpeech by 12%.", reg)] == [
+        "LibriSpeech"
+    ]
+    assert reg.get("LibriSpeech")["n"] is None
+    assert reg.get("LibriSpeech test-other")["n"] == 2939
+
+
+def test_suite_scores_get_the_suite(config_registry):
+    reg = config_registry
+    text = "The retriever raises the average nDCG@10 over BEIR by 1.8 points."
+    assert benchmarks(text, reg) == [(1.8, "BEIR")]
+    assert benchmarks("The distilled model improves the GLUE score by 0.9 points.", reg) == [
+        (0.9, "GLUE")
+    ]
+    assert reg.get("BEIR")["n"] is None and reg.get("GLUE")["n"] is None
+
+
+def test_unknown_benchmarks_training_sets_and_model_names():
+    # a name the registry does not know is recorded as written when the text calls it one
+    text = "Experiments on the FooQA benchmark show gains of 4.2% in accuracy."
+    assert benchmarks(text) == [(4.2, "FooQA")]
+    # training data and model names are no benchmarks
+    text = "When trained on GSM8K, the model improves accuracy on unseen puzzles by 6%."
+    assert benchmarks(text) == [(6.0, "")]
+    assert benchmarks("Our model outperforms LLaMA-2 by 3% in accuracy.") == [(3.0, "")]
+    # an unknown name evaluated on keeps the abstract's only registry name away
+    text = "We also report GSM8K. On GSM1k, the adapter improves accuracy by 3.1%."
+    assert benchmarks(text) == [(3.1, "")]
+
+
+def test_ratio_named_as_a_gain_is_better_even_on_a_time_metric():
+    out = rows("Our scheduler gives a 7–9× latency advantage over the naive server.")
+    assert [(r["delta"], r["direction"]) for r in out] == [(7.0, "better"), (9.0, "better")]
+    out = rows("The fused kernel brings a speedup on A100 cards by 1.2-1.6x.")
+    assert [r["direction"] for r in out] == ["better", "better"]
+
+
+def test_spaced_speed_up_after_times_and_token_counts_are_efficiency():
+    r = one("Caching yields a 3.4 times speed up at inference.")
+    assert (r["delta"], r["unit"], r["aspect"]) == (3.4, "ratio", "efficiency")
+    r = one("The planner cuts token usage by 31.5% on the agent tasks.")
+    assert (r["delta"], r["aspect"], r["scale"]) == (-31.5, "efficiency", "relative")
+
+
+def test_percent_change_of_an_error_and_trailing_relative_are_relative():
+    r = one("The forecaster reaches 9.4% lower MSE than the persistence model.")
+    assert (r["delta"], r["scale"], r["direction"]) == (-9.4, "relative", "better")
+    out = rows("It raises recall by 1.5 percentage points and precision by 12.0% relative.")
+    assert [r["scale"] for r in out] == ["absolute", "relative"]

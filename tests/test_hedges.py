@@ -532,3 +532,19 @@ def test_local_verdict_after_the_subject_holding_the_number() -> None:
 )
 def test_sota_claims_with_more_verbs(sentence: str) -> None:
     assert hedge_of(OWN + sentence) == "strong"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In our runs the gain of the new schedule is only 1.05x over cosine decay.",
+        "FooNet keeps a calibration gap of only 0.4 points between domains.",
+        "Encrypted training is only 2 to 3 times slower than plain training.",
+    ],
+)
+def test_only_with_an_effect_number_is_a_paper_level_marginal_cue(sentence: str) -> None:
+    assert hedge_of(OWN + sentence) == "marginal"
+
+
+def test_only_with_a_resource_level_is_not_a_cue() -> None:
+    assert hedge_of(OWN + "FooNet is trained on only 12 images per class.") == "none"

@@ -643,3 +643,44 @@ def test_no_effects_to_model_still_writes_outputs(tmp_path):
     assert json.loads(paths["diagnostics"].read_text())["ok"] is False
     with pytest.raises(MarginaliaError, match="no effects to model"):
         fit_hierarchical(df, FAST)
+
+
+# ------------------------------------------------------------------ sensitivity fits
+
+
+def test_ambiguous_reading_puts_left_out_percents_back_with_their_reading():
+    from marginalia.model.sensitivity import ambiguous_reading
+
+    df = effects_table(
+        y=[1.0, np.nan, np.nan, 2.0],
+        in_model=[True, False, False, True],
+        family=["pp", "excluded", "excluded", "pp"],
+    )
+    df["y_points"] = [np.nan, 8.0, np.nan, np.nan]
+    df["se_points"] = [np.nan, 1.5, np.nan, np.nan]
+    df["y_relative"] = [np.nan, 4.7, np.nan, np.nan]
+    df["se_relative"] = [np.nan, np.nan, np.nan, np.nan]
+    pts, n = ambiguous_reading(df, "ambiguous_as_points")
+    assert n == 1
+    assert list(pts["in_model"]) == [True, True, False, True]
+    assert pts.loc[1, "y"] == 8.0 and pts.loc[1, "se"] == 1.5 and pts.loc[1, "family"] == "pp"
+    rel, n = ambiguous_reading(df, "ambiguous_as_relative")
+    assert n == 1 and rel.loc[1, "y"] == 4.7 and np.isnan(rel.loc[1, "se"])
+    assert df.loc[1, "in_model"] == False  # noqa: E712  (the input is not changed)
+    _, n = ambiguous_reading(df.drop(columns=["y_points"]), "ambiguous_as_points")
+    assert n == 0  # a table made before the readings existed
+
+
+@pytest.mark.slow
+def test_sensitivity_table_has_the_primary_fit_beside_the_readings(result):
+    from marginalia.columns import MODEL_SENSITIVITY
+
+    sens = result.sensitivity
+    assert list(sens.columns) == MODEL_SENSITIVITY
+    # the simulated table has no ambiguous percents: only the primary fit's rows
+    assert set(sens["sensitivity"]) == {"primary"}
+    assert list(sens["quantity"]) == ["mu", "none", "marginal", "strong", "marginal - strong"]
+    h = result.hedge_classes.set_index(["analysis", "hedge_class"])
+    strong = sens.set_index("quantity").loc["strong"]
+    assert strong["mean"] == pytest.approx(h.loc[("claim", "strong"), "mean"])
+    assert (sens["lo"] <= sens["mean"]).all() and (sens["mean"] <= sens["hi"]).all()

@@ -69,6 +69,7 @@ def effect(**kw) -> dict:
         "lower_is_better": False,
         "hedge_local": "none",
         "hedge_local_span": None,
+        "attribution": "own",
     }
     row.update(kw)
     return row
@@ -149,7 +150,7 @@ def test_binomial_se_baseline_from_treatment_minus_delta():
 
 
 def test_binomial_se_at_typical_baseline():
-    r = one(benchmark="TypicalBench", delta=5.0, scale="ambiguous")
+    r = one(benchmark="TypicalBench", delta=5.0, scale="absolute")
     assert r.baseline_level == 70
     assert r.se == pytest.approx(binomial_se(0.70, 0.75, 1000))
     assert r.se == pytest.approx(1.9937, abs=1e-4)
@@ -157,12 +158,12 @@ def test_binomial_se_at_typical_baseline():
 
 
 def test_binomial_se_upper_bound_without_baseline():
-    r = one(benchmark="GSM8K", delta=3.0, scale="ambiguous")
+    r = one(benchmark="GSM8K", delta=3.0, scale="absolute")
     assert r.se == pytest.approx(100 * math.sqrt(0.5 / 1319))
     assert r.se == pytest.approx(1.9469, abs=1e-4)
     assert pd.isna(r.baseline_level)
     assert "upper bound at p=0.5" in r.se_reason
-    r2 = one({"missing_baseline": "omit"}, benchmark="GSM8K", delta=3.0, scale="ambiguous")
+    r2 = one({"missing_baseline": "omit"}, benchmark="GSM8K", delta=3.0, scale="absolute")
     assert pd.isna(r2.se) and "omit" in r2.se_reason and r2.n == 1319
 
 
@@ -253,11 +254,55 @@ def test_relative_percent_of_bounded_metric_without_baseline_excluded():
     assert "without a stated baseline" in r.exclusion_reason
 
 
-def test_ambiguous_percent_treated_as_points_and_marked():
+def test_bare_ambiguous_percent_is_left_out_of_the_primary_fit():
+    """ "improves accuracy by up to 2.5%": points or relative? The text does not say."""
     r = one(metric=None, delta=2.5, scale="ambiguous", qualifier="up_to")
-    assert r.family == "pp" and r.y == 2.5
-    assert "ambiguous percent treated as percentage points" in r.scale_note
-    assert "paper's method is better" in r.scale_note
+    assert r.family == "excluded" and not r.in_model
+    assert r.exclusion_reason.startswith("ambiguous_scale")
+    assert r.scale_used == ""
+
+
+def test_ambiguous_percent_with_a_stated_level_is_read_as_points():
+    """ "reaches 70.7% (+4.6%)": the stated treatment makes points the natural reading."""
+    r = one(metric="accuracy", delta=4.6, treatment=70.7, scale="ambiguous")
+    assert r.family == "pp" and r.y == pytest.approx(4.6) and r.in_model
+    assert "ambiguous percent with a stated level" in r.scale_note
+    assert r.scale_used == "absolute"
+
+
+def test_relative_percent_of_a_0_to_10_score_uses_the_registry_scale():
+    """ "10% relative over a baseline MT-Bench score of 7.0" is 0.7 of 10 points = 7 pp."""
+    r = one(
+        benchmark="MT-Bench", metric="MT-Bench score", delta=10.0, baseline=7.0, scale="relative"
+    )
+    assert r.family == "pp" and r.y == pytest.approx(7.0)
+    assert r.scale_used == "relative" and "0-10 scale" in r.scale_note
+
+
+def test_relative_percent_of_a_0_to_1_level_is_in_points_of_100():
+    """ "a 10% relative gain over an accuracy of 0.6" is 0.06 on 0-1 = 6 pp, not 0.06 pp."""
+    r = one(metric="accuracy", delta=10.0, baseline=0.6, scale="relative")
+    assert r.family == "pp" and r.y == pytest.approx(6.0)
+    assert r.scale_used == "relative"
+
+
+def test_relative_percent_of_a_0_to_100_level_unchanged():
+    r = one(metric="accuracy", delta=10.0, baseline=60.0, scale="relative")
+    assert r.y == pytest.approx(6.0) and r.scale_used == "relative"
+
+
+@pytest.mark.parametrize("whose", ["prior_work", "problem", "hypothetical"])
+def test_only_own_results_enter_the_model(whose):
+    r = one(benchmark="GSM8K", baseline=50.0, treatment=61.0, delta=11.0, attribution=whose)
+    assert r.family == "excluded" and not r.in_model
+    assert whose in r.exclusion_reason and "own" in r.exclusion_reason
+    own = one(benchmark="GSM8K", baseline=50.0, treatment=61.0, delta=11.0, attribution="own")
+    assert own.in_model and own.y == pytest.approx(11.0)
+
+
+def test_log_ratio_reading_is_relative():
+    r = one(aspect="efficiency", metric="speedup", unit="ratio", delta=2.3, scale="relative")
+    assert r.family == "log_ratio" and r.scale_used == "relative"
 
 
 def test_absolute_percent_not_marked_ambiguous():

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from marginalia.columns import CORPUS, EFFECTS, PAPERS
-from wf import REPO, make_workdir, run_snakemake
+from wf import make_workdir, run_snakemake
 
 
 def test_lint_is_clean(tmp_path):
@@ -125,11 +125,30 @@ def test_full_run_on_the_embedded_corpus_then_nothing_to_do(tmp_path):
         "model/hedge_classes.csv",
         "model/comparisons.csv",
         "model/loo.csv",
+        "model/sensitivity.csv",
         "model/diagnostics.json",
     ):
         assert (res / name).stat().st_size > 0, name
     diag = json.loads((res / "model" / "diagnostics.json").read_text())
-    assert "ok" in diag
+    assert isinstance(diag["ok"], bool) and (diag["ok"] or diag["reasons"])
+    # only the paper's own results, on a known scale, enter the model (issue 10)
+    std = pd.read_parquet(res / "model" / "effects_standardized.parquet")
+    assert set(std["attribution"]) <= {"own", "prior_work", "problem", "hypothetical"}
+    assert not std.loc[std["attribution"] != "own", "in_model"].any()
+    bare = (std["unit"] == "percent") & (std["scale"] == "ambiguous")
+    bare &= std["baseline"].isna() & std["treatment"].isna()
+    assert bare.any() and not (bare & std["in_model"] & (std["family"] == "pp")).any()
+    reasons = std.loc[bare & (std["family"] == "excluded"), "exclusion_reason"]
+    assert reasons.str.startswith("ambiguous_scale").sum() >= 10
+    assert set(std.loc[std["in_model"] & (std["family"] == "pp"), "scale_used"]) <= {
+        "absolute",
+        "relative",
+    }
+    sens = pd.read_csv(res / "model" / "sensitivity.csv")
+    assert sens["sensitivity"].iloc[0] == "primary"
+    n_bare = int((std["exclusion_reason"].str.startswith("ambiguous_scale")).sum())
+    points = sens[sens["sensitivity"] == "ambiguous_as_points"]
+    assert (points["n_changed"] <= n_bare).all() and len(points) == 5
     for rule in ("fetch_source", "extract_shard", "fit_model", "render_report"):
         assert list((work / "logs" / rule).iterdir()), f"no log for {rule}"
     assert list((res / "benchmarks" / "fit_model").glob("*.tsv"))
@@ -166,4 +185,3 @@ def test_configfile_with_another_paper_list(tmp_path):
     assert len(effects) >= 4
     html = (work / "results" / "report.html").read_text()
     assert "Better reasoning" in html
-    assert REPO.name not in ("",)

@@ -25,6 +25,7 @@ EFFECTS = [
     "lower_is_better",
     "hedge_local",
     "hedge_local_span",
+    "attribution",
 ]
 
 #: pandas dtypes of EFFECTS (every other column is "string"; metric, benchmark and qualifier
@@ -67,6 +68,11 @@ STANDARDIZED_ADDED = [
     "in_model",
     "exclusion_reason",
     "scale_note",
+    "scale_used",
+    "y_points",
+    "se_points",
+    "y_relative",
+    "se_relative",
 ]
 
 #: results/model/effects_standardized.{parquet,csv}
@@ -174,6 +180,23 @@ POWER = [
     "flag_reason",
     "hedge_local",
     "paper_hedge",
+]
+
+#: results/model/sensitivity.csv: mu and the per-class estimates of the primary claim-level pp
+#: fit and of each sensitivity fit (lo/hi: the interval at model.interval_prob)
+MODEL_SENSITIVITY = [
+    "sensitivity",
+    "family",
+    "analysis",
+    "n_effects",
+    "n_changed",
+    "quantity",
+    "n",
+    "mean",
+    "sd",
+    "lo",
+    "hi",
+    "ok",
 ]
 
 #: pandas dtypes of POWER (flags are nullable booleans: NA where a flag cannot be computed)

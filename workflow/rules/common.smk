@@ -68,6 +68,7 @@ def final_outputs():
         "results/papers.csv",
         "results/model/effects_standardized.csv",
         "results/model/diagnostics.json",
+        "results/model/sensitivity.csv",
         "results/power.csv",
         "results/power_summary.csv",
         "results/report.html",

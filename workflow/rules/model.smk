@@ -37,6 +37,7 @@ rule fit_model:
         ),
         comparisons="results/model/comparisons.csv",
         loo="results/model/loo.csv",
+        sensitivity="results/model/sensitivity.csv",
         diagnostics="results/model/diagnostics.json",
     log:
         "logs/fit_model/fit_model.log",

@@ -11,6 +11,7 @@ rule render_report:
         hedge_classes="results/model/hedge_classes.csv",
         comparisons="results/model/comparisons.csv",
         loo="results/model/loo.csv",
+        sensitivity="results/model/sensitivity.csv",
         diagnostics="results/model/diagnostics.json",
         power="results/power.parquet",
         power_summary="results/power_summary.csv",

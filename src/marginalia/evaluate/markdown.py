@@ -61,6 +61,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         "| rows | precision | recall | F1 | matched/extracted | matched/gold |",
         "|---|---:|---:|---:|---:|---:|",
         _prf_row("all", result["effects"]["overall"]),
+        _prf_row("strict (value, direction, scale, aspect)", result["effects"]["strict"]),
     ]
     for field in ("aspect", "unit"):
         for label, m in result["effects"][field].items():
@@ -73,7 +74,10 @@ def render_markdown(result: dict[str, Any]) -> str:
         "|---|---:|---:|",
     ]
     for attr, m in result["attributes"].items():
-        note = " (where the gold names one)" if attr == "benchmark" else ""
+        note = {
+            "benchmark": " (where the gold names one)",
+            "attribution": " (where the gold has one)",
+        }.get(attr, "")
         out.append(f"| {attr}{note} | {_fmt(m['accuracy'])} | {m['correct']}/{m['n']} |")
     hl = result["hedge_local"]
     out += [
@@ -111,6 +115,11 @@ def render_markdown(result: dict[str, Any]) -> str:
         "False positives (extracted rows of gold papers with no gold row)",
         result["false_positives"],
         ("paper", "span", "delta", "unit", "aspect"),
+    )
+    out += _list_section(
+        "Matched rows that are not the paper's own result (gold or extracted), one by one",
+        result["attribution_not_own"],
+        ("paper", "gold", "pred", "span"),
     )
     out += _list_section(
         "Attribute errors of matched rows",

@@ -19,6 +19,7 @@ and papers are matched as in :mod:`marginalia.evaluate.match`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,11 @@ from marginalia.values import is_missing, optional_number, text
 if TYPE_CHECKING:
     from marginalia.registry import Registry
 
-ATTRIBUTES = ("direction", "unit", "qualifier", "scale", "aspect", "benchmark")
+ATTRIBUTES = ("direction", "unit", "qualifier", "scale", "aspect", "benchmark", "attribution")
+#: a matched row is strictly right when its value (the match itself) and these are right
+STRICT = ("direction", "scale", "aspect")
+_PAREN_RE = re.compile(r"\s*\([^()]*\)")
+_GOLD_LIST_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\band\b|/|;)\s*")
 HEDGE_LOCAL_LABELS = ("marginal", "strong")
 HEDGE_LABELS = ("marginal", "strong", "mixed", "none")
 SENSE_LABELS = ("improvement", "statistics", "other", "absent")
@@ -72,9 +77,21 @@ def _prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict[str, Any]
 
 
 def _same_benchmark(gold: Any, pred: Any, registry: Registry | None) -> bool:
+    """Same benchmark. A gold naming several ("GSM8K, MATH500, and AIME24") accepts any one
+    of them, or a list of them; a parenthesised split note in the gold ("Spider
+    (validation)") is ignored when the name alone matches."""
     g, p = text(gold), text(pred)
     if not p:
         return False
+    if _one_benchmark(g, p, registry):
+        return True
+    golds = [x for x in _GOLD_LIST_RE.split(g) if x.strip()]
+    golds += [_PAREN_RE.sub("", x).strip() for x in golds if _PAREN_RE.search(x)]
+    preds = [x for x in _GOLD_LIST_RE.split(p) if x.strip()]
+    return all(any(_one_benchmark(gx, px, registry) for gx in golds) for px in preds)
+
+
+def _one_benchmark(g: str, p: str, registry: Registry | None) -> bool:
     if registry is not None:
         cg, cp = registry.canonical(g), registry.canonical(p)
         if cg is not None or cp is not None:
@@ -88,7 +105,16 @@ def _attribute_correct(attr: str, g: dict, p: dict, registry: Registry | None) -
         if not text(g.get("benchmark")):
             return None
         return _same_benchmark(g.get("benchmark"), p.get("benchmark"), registry)
+    if attr == "attribution":
+        if not text(g.get("attribution")):
+            return None  # gold sets made before the field existed
+        return text(g.get("attribution")) == (text(p.get("attribution")) or "own")
     return text(g.get(attr)) == text(p.get(attr))
+
+
+def _paper_label(gpaper: dict) -> Any:
+    """How a gold paper is named in listings: its number, else its arXiv id."""
+    return gpaper.get("paper") if gpaper.get("paper") is not None else gpaper.get("arxiv_id")
 
 
 def _hedge_local(value: Any) -> str:
@@ -212,7 +238,7 @@ def score_extraction(
             if not ok:
                 attribute_errors.append(
                     {
-                        "paper": gpaper.get("paper"),
+                        "paper": _paper_label(gpaper),
                         "title": text(gpaper.get("title")),
                         "attribute": attr,
                         "gold_span": text(g.get("span")),
@@ -226,6 +252,22 @@ def score_extraction(
             "correct": correct,
             "accuracy": correct / scored if scored else None,
         }
+
+    strict_tp = sum(
+        1 for _, g, p in matched if all(_attribute_correct(a, g, p, registry) for a in STRICT)
+    )
+    strict = _prf(strict_tp, n_pred, strict_tp, n_gold)
+    not_own = [
+        {
+            "paper": _paper_label(gpaper),
+            "gold": text(g.get("attribution")),
+            "pred": text(p.get("attribution")) or "own",
+            "span": text(g.get("span")),
+        }
+        for gpaper, g, p in matched
+        if text(g.get("attribution")) not in ("", "own")
+        or text(p.get("attribution")) not in ("", "own")
+    ]
 
     hedge_local = _score_hedge_local(matched)
     hedge = _score_paper_field(index, pred_paper_by_key, "hedge", HEDGE_LABELS)
@@ -246,7 +288,8 @@ def score_extraction(
             "relative_units": list(RELATIVE_UNITS),
             "benchmark_registry": registry.path if registry is not None else None,
         },
-        "effects": {"overall": overall, **by_label},
+        "effects": {"overall": overall, "strict": strict, **by_label},
+        "attribution_not_own": not_own,
         "attributes": attributes,
         "hedge_local": hedge_local,
         "papers": {"hedge": hedge["summary"], "marginal_sense": sense["summary"]},
@@ -260,7 +303,7 @@ def score_extraction(
 
 def _row_summary(gpaper: dict, row: dict) -> dict[str, Any]:
     out = {
-        "paper": gpaper.get("paper"),
+        "paper": _paper_label(gpaper),
         "title": text(gpaper.get("title")),
         "span": text(row.get("span")),
         "delta": optional_number(row.get("delta")),
@@ -306,7 +349,7 @@ def _score_paper_field(
         pairs.append((gold, pred))
         if gold != pred:
             item = {
-                "paper": gpaper.get("paper"),
+                "paper": _paper_label(gpaper),
                 "title": text(gpaper.get("title")),
                 "gold": gold,
                 "pred": pred,

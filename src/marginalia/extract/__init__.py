@@ -28,6 +28,7 @@ from marginalia.columns import (
     PAPERS,
     PAPERS_DTYPES,
 )
+from marginalia.extract.attribution import attribution
 from marginalia.extract.effects import effects_of_quantities, find_effects
 from marginalia.extract.hedges import local_hedge, paper_hedge
 from marginalia.extract.numbers import find_quantities
@@ -39,7 +40,14 @@ if TYPE_CHECKING:
 __all__ = ["effects_frame", "extract_corpus", "extract_effects", "gather_tables", "papers_frame"]
 
 # effects columns that extract_corpus adds to the fields of find_effects rows
-_ADDED_EFFECTS = ("paper_id", "title", "effect_id", "hedge_local", "hedge_local_span")
+_ADDED_EFFECTS = (
+    "paper_id",
+    "title",
+    "effect_id",
+    "hedge_local",
+    "hedge_local_span",
+    "attribution",
+)
 _EFFECT_NUM = re.compile(r"#(\d+)$")
 
 
@@ -60,12 +68,16 @@ def extract_effects(
     rows = find_effects(abstract, registry)
     out = []
     hedged: dict[tuple[int, int], tuple[str, str | None]] = {}  # a range's two rows share it
+    attributed: dict[tuple[int, int], str] = {}
     for n, row in enumerate(rows, start=1):
         key = (row["start"], row["end"])
         found = hedged.get(key)
         if found is None:
             found = hedged[key] = local_hedge(abstract, row["start"], row["end"])
         label, span = found
+        whose = attributed.get(key)
+        if whose is None:
+            whose = attributed[key] = attribution(abstract, row["start"], row["end"])
         out.append(
             {
                 "paper_id": paper_id,
@@ -74,6 +86,7 @@ def extract_effects(
                 **row,
                 "hedge_local": label,
                 "hedge_local_span": span,
+                "attribution": whose,
             }
         )
     return [{c: r[c] for c in EFFECTS} for r in out]
@@ -181,19 +194,24 @@ def _extract_chunk(
     all_rows: list[dict[str, Any]] = []  # the find_effects rows of the chunk, in order
     paper_col, title_col, id_col = ecols["paper_id"], ecols["title"], ecols["effect_id"]
     label_col, span_col = ecols["hedge_local"], ecols["hedge_local_span"]
+    whose_col = ecols["attribution"]
     columns = zip(ids, titles, abstracts, found, sources, years, strict=True)
     for paper_id, title, abstract, rows, source, year in columns:
-        hedged: dict[tuple[int, int], tuple[str, str | None]] = {}  # a range's rows share it
+        hedged: dict[tuple[int, int], tuple[str, str | None, str]] = {}  # a range's rows share
         for n, row in enumerate(rows, start=1):
             key = (row["start"], row["end"])
             local = hedged.get(key)
             if local is None:
-                local = hedged[key] = local_hedge(abstract, row["start"], row["end"])
+                local = hedged[key] = (
+                    *local_hedge(abstract, row["start"], row["end"]),
+                    attribution(abstract, row["start"], row["end"]),
+                )
             paper_col.append(paper_id)
             title_col.append(title)
             id_col.append(f"{paper_id}#{n}")
             label_col.append(local[0])
             span_col.append(local[1])
+            whose_col.append(local[2])
         all_rows.extend(rows)
         hedge, spans, sense = paper_hedge(title, abstract)
         pcols["paper_id"].append(paper_id)

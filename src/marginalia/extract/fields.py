@@ -38,6 +38,7 @@ from marginalia.extract.patterns import (
     FILLER_WORDS,
     FIRST_PERSON_RE,
     FUNCTION_WORDS,
+    GAIN_RATIO_RIGHT_RE,
     IMPROVEMENT_RIGHT_RE,
     IMPROVEMENT_WORD_RE,
     METRIC_RIGHT_STOP_RE,
@@ -55,6 +56,7 @@ from marginalia.extract.patterns import (
     QUAL_THAN_RE,
     RELATIVE_RE,
     RESPECTIVELY_RE,
+    SPEEDUP_BY_LEFT_RE,
     THAN_NEXT_RE,
     TOKEN_RE,
     TRAILING_WORD_RE,
@@ -404,6 +406,8 @@ def _scale(doc: Doc, e: Effect, unit: str) -> str:
     near_right = doc.right(e.q_end, 30)
     near_left = doc.clause_left(e.start, 100)
     near = near_right[:20] + " " + near_left  # only to test for the words cheaply
+    if "relative" in near_right[:14] and RELATIVE_RE.match(near_right.lstrip()[:12]):
+        return "relative"  # "by 39.2% relative", even after "2.5 percentage points" earlier
     if may_hold(near, ("absolute", "percentage")) and (
         ABSOLUTE_RE.search(near_right[:20]) or ABSOLUTE_RE.search(near_left)
     ):
@@ -458,6 +462,16 @@ def _direction(doc: Doc, e: Effect, delta: float, movement: str) -> tuple[str, b
         better = True
     if e.family == RATIO and lib and FASTER_RIGHT_RE.match(doc.right(e.q_end, 20)):
         better = True  # "1.4x faster training time": the time went down
+    if (
+        e.family == RATIO
+        and lib
+        and not better
+        and (
+            GAIN_RATIO_RIGHT_RE.match(doc.right(e.q_end, 40))
+            or tail(SPEEDUP_BY_LEFT_RE, strip_left(doc.left(e.start, 80)), 60)
+        )
+    ):
+        better = True  # "a 12x latency advantage", "a speedup on GPUs by 2x"
     if e.kind in ("single", "range") and _others_subject(doc, e):
         better = not better
     # "with only a slight decrease of 0.22 in FID": a quality cost, framed as such

@@ -286,8 +286,15 @@ def _only(low: str, p: int, cues: list[Cue]) -> None:
     e = L.RX_ONLY_EFFECT_RIGHT.match(low, ne)
     if e:
         cues.append(Cue("marginal", p, e.end(), p, False))
+    elif L.RX_ONLY_NOUN_LEFT.search(low[max(0, p - 60) : p]):
+        # "a gap of only 0.6 points", "the speedup is only 1.1x": the effect itself is small
+        cues.append(Cue("marginal", p, ne, p, True))
     elif L.RX_ONLY_VERB_LEFT.search(low[max(0, p - 40) : p]):
         cues.append(Cue("marginal", p, ne, p, False))
+    elif (num.group("unit") or "").strip() in ("x", "\u00d7") or L.RX_ONLY_RATIO_RIGHT.match(
+        low, ne
+    ):
+        cues.append(Cue("marginal", p, ne, p, True))  # "only 1.1x", "only 2 to 5 times higher"
 
 
 def _dedupe(cues: list[Cue]) -> list[Cue]:

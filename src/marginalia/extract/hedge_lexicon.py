@@ -47,7 +47,7 @@ ADV_MARG = words("marginally slightly modestly minimally negligibly barely")
 ADJ_STRONG = words(
     "significant substantial dramatic large largest considerable sizable sizeable remarkable "
     "notable vast great greatest huge massive tremendous major big drastic marked noticeable "
-    "striking strong impressive"
+    "striking strong impressive material"
 )
 ADJ_MARG = words(
     "marginal slight small minor modest little negligible minimal tiny incremental limited mild "
@@ -55,7 +55,7 @@ ADJ_MARG = words(
 )
 MARG_WORDS = ADV_MARG | ADJ_MARG
 # Adjectives that describe anything ("a major reason"): a cue only on a change noun.
-CHANGE_ONLY_ADJ = words("major big huge massive great greatest vast tremendous")
+CHANGE_ONLY_ADJ = words("major big huge massive great greatest vast tremendous material")
 # Predicative use ("the gain is marginal") is only read for these adjectives.
 PRED_ADJ = (ADJ_STRONG | ADJ_MARG) - words("strong limited little major big great vast greatest")
 # Other trigger tokens, each with its own handler.
@@ -273,6 +273,14 @@ RX_BEST_TARGET = re.compile(
 RX_ONLY_NUM = re.compile(r"only\s+(?:(?:a|an|about|approximately|approx\.?|around|roughly|~)\s*)?")
 RX_ONLY_EFFECT_RIGHT = re.compile(rf"(?:\s+[\w-]+){{0,2}}?\s+(?:{EFFECT_NOUN}|{COMP})\b")
 RX_ONLY_OF_RIGHT = re.compile(r"\s*(?:of|out\s+of)\b")
+# "a gap of only 0.6 points", "the speedup is only 1.1x": an effect noun owns the number
+RX_ONLY_NOUN_LEFT = re.compile(
+    rf"\b{EFFECT_NOUN}(?:\s+(?:\w+\s+){{0,3}}?(?:is|are|was|were|remains?|stays?)|\s+of)\s+$"
+)
+# "only 1.1x", "only 2 times higher": a factor stated as a minimised effect
+RX_ONLY_RATIO_RIGHT = re.compile(
+    rf"(?:\s*(?:to|-)\s*\d+(?:\.\d+)?)?\s*(?:x|\u00d7|times)\s+{COMP}\b"
+)
 RX_ONLY_VERB_LEFT = re.compile(
     rf"\b(?:by|{EFFECT_VERB}|los(?:e|es|t|ing)|add(?:s|ed|ing)?|costs?|incur(?:s|red|ring)?)\s+$"
 )
@@ -502,6 +510,7 @@ RX_PRED_MARGINAL = re.compile(
     r"\b(?:is|are|was|were|remains?|remained|be|being|been|seems?|appears?|proved|"
     r"proves|stays?|stayed|only|at\s+best|mostly|largely|rather|relatively|very|quite)\s+$"
 )
+RX_TERM_BEFORE_MARGINAL = re.compile(r"\b(?:maximal|maximum|max)[\s-]+$")
 RX_OTHER_NEXT_MARGINAL = re.compile(r"[\s-]+(?:stability|stable|cases?|notes?|zones?)\b")
 RX_SOCIAL_NEXT = re.compile(
     r"\s+(?:groups?|communit(?:y|ies)|populations?|people|individuals|languages?|voices|users|"

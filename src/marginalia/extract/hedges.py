@@ -144,8 +144,10 @@ def _sense_of(low: str, m: re.Match[str]) -> str:
             return "statistics"  # "marginally significant (p = 0.06)"
         return "other" if L.RX_OTHER_AFTER_MARGINALLY.match(low, end) else "improvement"
     # "marginal"
-    if L.RX_OTHER_NEXT_MARGINAL.match(low, end):
-        return "other"
+    if L.RX_OTHER_NEXT_MARGINAL.match(low, end) or L.RX_TERM_BEFORE_MARGINAL.search(
+        low, max(0, m.start() - 12), m.start()
+    ):
+        return "other"  # "marginal stability"; "maximal marginal relevance" (a method's name)
     if L.RX_STATS_NEXT.match(low, end):
         return "statistics"
     if L.RX_SIZE_NEXT.match(low, end):

@@ -76,8 +76,10 @@ METRIC_WORDS: dict[str, Metric] = {
     **_entries("memory storage", "memory", EFF, True),
     **_entries("size sizes footprint smaller lighter", "size", EFF, True),
     **_entries("parameters params weights", "parameters", EFF, True),
-    **_entries("data samples examples labels annotations tokens", "data", EFF, True),
+    **_entries("data samples examples labels annotations tokens token", "data", EFF, True),
     **_entries("comparisons queries calls evaluations", "number of comparisons", EFF, True),
+    # counts of things a method spends (not percentages): a % change of them is relative
+    **_entries("chunks retrievals requests lookups rounds passes", "count", EFF, True),
     **_entries("layers", "layers", EFF, True),
     **_entries("energy", "energy", EFF, True),
     **_entries("overhead overheads", "overhead", EFF, True),

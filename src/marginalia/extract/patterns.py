@@ -54,7 +54,9 @@ ARTICLE_END_RE = re.compile(r"(?:\b(?:a|an|the)\s+|\(\s*|\+\s*)$", _I)
 
 BY_END_RE = re.compile(r"(?<![\w-])by(?:\s+(?:only|just|merely|a\s+mere))?\s*$", _I)
 CHANGE_OF_END_RE = re.compile(
-    rf"(?<![\w-])(?:{CHANGE_NOUN})(?:\s+(?:in|on|for)\s+[^,;:()]{{1,50}}?)?\s+(?:of|by)\s*$", _I
+    rf"(?<![\w-])(?:{CHANGE_NOUN})(?:\s+(?:in|on|for)\s+[^,;:()]{{1,50}}?)?"
+    r"\s+(?:of|by|ranging\s+from)\s*$",
+    _I,
 )
 VERB_END_RE = re.compile(
     r"(?<![\w-])(?:remov|reduc|cut|sav|prun|eliminat|compress|shrink|increas|improv|boost|"
@@ -95,6 +97,15 @@ BUT_ONLY_BETWEEN_RE = re.compile(
     _I,
 )
 FASTER_RIGHT_RE = re.compile(r"^\s*(?:faster|quicker|speed-?ups?)\b", _I)
+# a factor named as a gain of the method ("1.5x end-to-end improvement", "a 12x latency
+# advantage") or a speedup stated before it ("a speedup on H100 GPUs by 1.5-2x")
+GAIN_RATIO_RIGHT_RE = re.compile(
+    r"^\s*(?:[^\W\d][\w-]*\s+)?(?:improvements?|advantages?|speed(?:-|\s+)?ups?|gains?|boosts?)\b",
+    _I,
+)
+SPEEDUP_BY_LEFT_RE = re.compile(
+    r"(?<![\w-])(?:speed(?:-|\s+)?ups?|accelerat\w*)\b[^,;:()]{0,40}?\bby\s*$", _I
+)
 IMPROVEMENT_WORD_RE = re.compile(r"\b(?:improv\w*|better|gains?|enhanc\w*)\b", _I)
 IMPROVEMENT_RIGHT_RE = re.compile(
     r"^\)?\s*(?:[^\W\d][\w-]*\s+){0,2}?(?:improvements?|gains?|better)\b", _I
@@ -113,7 +124,7 @@ FUNCTION_WORDS = word_set(
 NO_OBJECT_RE = re.compile(r"\s*by", _I)
 TRAILING_WORD_RE = re.compile(r"[\w-]+$")
 # performance metrics that are not percentages: a % change of them is relative
-UNBOUNDED_METRICS = frozenset(("FID", "perplexity", "regret", "reward", "emissions"))
+UNBOUNDED_METRICS = frozenset(("FID", "perplexity", "regret", "reward", "emissions", "error"))
 ELLIPSIS_RE = re.compile(r"[^.;:()\d]{0,20}?(?:,\s*and|\s+and|,)\s+[\w\s-]{1,40}?\s+by\s+", _I)
 PARTICLE_END_RE = re.compile(r"[\w-]+\s+(?:up|down)$", _I)
 BACK_LIST_RE = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and\s+|\s+or\s+|/)\s*", _I)
@@ -205,7 +216,7 @@ NOT_FRACTION_RIGHT_RE = re.compile(
 )
 TIMES_RIGHT_RE = re.compile(
     r"^\s*(?:more|less|fewer|faster|slower|higher|lower|larger|smaller|bigger|greater|better|"
-    r"cheaper|longer|shorter|as|the|over|speed-?ups?|acceleration|reduction|improvement|increase|"
+    r"cheaper|longer|shorter|as|the|over|speed(?:-|\s+)?ups?|acceleration|reduction|improvement|increase|"
     r"compression|that|than|compared|relative|lighter|quicker|cheaper|smaller|wider|"
     r"efficient|throughput|gains?)\b",
     _I,

@@ -17,11 +17,18 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from marginalia.columns import MODEL_COMPARISONS, MODEL_HEDGE_CLASSES, MODEL_LOO, MODEL_SUMMARY
+from marginalia.columns import (
+    MODEL_COMPARISONS,
+    MODEL_HEDGE_CLASSES,
+    MODEL_LOO,
+    MODEL_SENSITIVITY,
+    MODEL_SUMMARY,
+)
 from marginalia.errors import MarginaliaError
 from marginalia.model.data import ANALYSES, NO_EFFECTS, check_columns, prepare_data, select_effects
 from marginalia.model.fitting import fit_data
 from marginalia.model.priors import FAMILIES, prior_table
+from marginalia.model.sensitivity import fit_sensitivities
 from marginalia.model.settings import ModelSettings, interval_columns
 from marginalia.model.tables import (
     comparisons_table,
@@ -42,7 +49,15 @@ __all__ = [
     "write_outputs",
 ]
 
-OUTPUT_KEYS = ("posterior", "summary", "hedge_classes", "comparisons", "loo", "diagnostics")
+OUTPUT_KEYS = (
+    "posterior",
+    "summary",
+    "hedge_classes",
+    "comparisons",
+    "loo",
+    "sensitivity",
+    "diagnostics",
+)
 
 
 @dataclass
@@ -57,6 +72,7 @@ class ModelResult:
     diagnostics: dict[str, Any]
     priors: pd.DataFrame
     comparison_trees: dict[str, xr.DataTree] = field(default_factory=dict)
+    sensitivity: pd.DataFrame = field(default_factory=lambda: _empty(MODEL_SENSITIVITY))
 
     @property
     def ok(self) -> bool:
@@ -84,6 +100,7 @@ def run_model(
     comparison_trees: dict[str, xr.DataTree] = {}
     summaries, hedges, comparisons, loos = [], [], [], []
     fit_diags: list[dict[str, Any]] = []
+    sensitivity = _empty(MODEL_SENSITIVITY)
     families: dict[str, dict[str, Any]] = {}
     reasons: list[str] = []
 
@@ -110,6 +127,9 @@ def run_model(
             summaries.append(summary_table(fit, settings.interval_prob))
             hedges.append(hedge_classes_table(fit, settings.interval_prob))
             comparisons.append(comparisons_table(fit, settings))
+            if family == "pp" and analysis == "claim":
+                sensitivity, extra = fit_sensitivities(std_df, fit, settings, cores=cores)
+                fit_diags.extend(extra)
         if settings.compare_models:
             data = prepare_data(std_df, family, "claim")
             for kind in ("complete_pooling", "no_pooling"):
@@ -117,15 +137,21 @@ def run_model(
                 comparison_trees[fit.name] = fit.idata
                 loo_fits[kind] = fit.idata
                 fit_diags.append(fit.diagnostics)
-        gate = {loo_name(d): d["ok"] for d in fit_diags if d["family"] == family}
+        gate = {
+            loo_name(d): d["ok"]
+            for d in fit_diags
+            if d["family"] == family and not d["name"].startswith("sensitivity_")
+        }
         loos.append(loo_table(family, loo_fits, gate))
 
     warnings_: list[str] = []
     for d in fit_diags:
         if not d["ok"]:
-            # The hierarchical fits carry the inference: their failure fails the run. The
-            # comparison models only feed PSIS-LOO; their failure is a warning, flagged in loo.
-            (reasons if d["model"] == "hierarchical" else warnings_).extend(d["reasons"])
+            # The primary hierarchical fits carry the inference: their failure fails the run.
+            # Comparison models (PSIS-LOO) and sensitivity fits only qualify it: their failure
+            # is a warning, flagged in loo.csv and sensitivity.csv (column ok).
+            primary = d["model"] == "hierarchical" and not d["name"].startswith("sensitivity_")
+            (reasons if primary else warnings_).extend(d["reasons"])
     if families["pp"]["n_effects"] == 0:
         reasons.insert(
             0, f"{NO_EFFECTS}: the standardized table has no pp effects with in_model true"
@@ -169,6 +195,7 @@ def run_model(
         loo=pd.concat(loos, ignore_index=True) if loos else _empty(MODEL_LOO),
         diagnostics=diagnostics,
         priors=prior_tables,
+        sensitivity=sensitivity,
     )
 
 
@@ -228,8 +255,9 @@ def posterior_tree(result: ModelResult) -> xr.DataTree:
 
 
 def write_outputs(result: ModelResult, paths: Mapping[str, str | os.PathLike]) -> None:
-    """Write posterior.nc, summary.csv, hedge_classes.csv, comparisons.csv, loo.csv and
-    diagnostics.json to ``paths[key]`` for key in :data:`OUTPUT_KEYS` (each atomically)."""
+    """Write posterior.nc, summary.csv, hedge_classes.csv, comparisons.csv, loo.csv,
+    sensitivity.csv and diagnostics.json to ``paths[key]`` for key in :data:`OUTPUT_KEYS`
+    (each atomically)."""
     missing = [k for k in OUTPUT_KEYS if k not in paths]
     if missing:
         raise MarginaliaError(f"write_outputs: no path for {', '.join(missing)}")
@@ -239,4 +267,5 @@ def write_outputs(result: ModelResult, paths: Mapping[str, str | os.PathLike]) -
     write_csv(result.hedge_classes, paths["hedge_classes"])
     write_csv(result.comparisons, paths["comparisons"])
     write_csv(result.loo, paths["loo"])
+    write_csv(result.sensitivity, paths["sensitivity"])
     write_json(paths["diagnostics"], result.diagnostics)

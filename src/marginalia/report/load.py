@@ -26,6 +26,7 @@ INPUT_KEYS = (
     "hedge_classes",
     "comparisons",
     "loo",
+    "sensitivity",
     "diagnostics",
     "power",
     "power_summary",

@@ -11,6 +11,7 @@ import pandas as pd
 from marginalia.report.load import Inputs
 from marginalia.report.rows import FLAGS
 from marginalia.report.values import boolean, fmt, integer, num, pick, records
+from marginalia.standardize.effect import AMBIGUOUS_SCALE
 from marginalia.values import text
 
 __all__ = [
@@ -102,6 +103,8 @@ def headline(inp: Inputs, rows: list[dict], diag: dict) -> dict:
         "n_comparisons": len(rows),
         "n_performance": sum(r["aspect"] == "performance" for r in rows),
         "n_in_model": sum(r["in_model"] for r in rows),
+        "n_not_own": sum(r["attribution"] != "own" for r in rows),
+        "n_ambiguous_scale": sum(r["exclusion_reason"].startswith(AMBIGUOUS_SCALE) for r in rows),
         "n_with_power": len(with_power),
         "n_underpowered": n_under,
         "n_underpowered_total": n_under_total,

@@ -213,6 +213,7 @@ def comparison_rows(inp: Inputs, config: dict) -> list[dict]:
                 "in_model": bool(in_model),
                 "exclusion_reason": text(r.get("exclusion_reason"), strip=False),
                 "scale_note": text(r.get("scale_note"), strip=False),
+                "attribution": text(r.get("attribution")) or "own",
                 "claim": claim,
                 "paper": paper,
                 "mde": num(p.get("mde")),

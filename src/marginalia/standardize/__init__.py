@@ -11,13 +11,21 @@ magnitude comes from the stated number and its sign from ``direction`` (``worse`
 When ``direction`` is missing, the sign of the stated change and ``lower_is_better`` decide;
 when both are missing the comparison is excluded.
 
+Whose result. Only the paper's own results enter the model: a row whose ``attribution`` is
+``prior_work``, ``problem`` or ``hypothetical`` is excluded, with that reason.
+
 Families.
 - ``pp`` (percentage points): bounded 0-100 metrics (accuracy, F1, win rate, pass@k,
   correlation x 100, ...). ``percent``/``absolute``: the stated difference. ``percent``/
-  ``ambiguous``: treated as points and marked in ``scale_note``. ``percent``/``relative``:
-  converted through the baseline, ``baseline x delta / 100``, when the baseline is stated (or
-  follows exactly from a stated treatment value); without one it cannot be put in points and
-  is excluded. ``points`` on a known bounded metric: rescaled to 0-100 by ``100 / scale_max``
+  ``ambiguous``: a bare percent (no stated baseline or treatment: "37%", "more than 30%") is
+  left out of the primary fit (reason ``ambiguous_scale``); with a stated level it is read as
+  points and marked in ``scale_note``. ``percent``/``relative``: converted through the
+  baseline on the level's own scale, ``baseline_pp x delta / 100`` with ``baseline_pp`` the
+  baseline x 100 / scale (the registry's ``scale_max``, e.g. 10 for MT-Bench; 1 for a
+  proportion stated as 0.6; else 100), when the baseline is stated (or follows exactly from a
+  stated treatment value); without one it cannot be put in points and is excluded.
+  ``scale_used`` records the reading: ``absolute``, ``relative``, or empty when excluded.
+  ``points`` on a known bounded metric: rescaled to 0-100 by ``100 / scale_max``
   (a 0-1 accuracy or correlation x 100; MT-Bench's 0-10 x 10). ``points`` on a metric of
   unknown range are read as points when the stated levels lie within 0-100
   (``standardize.unknown_scale_points``), else excluded.
@@ -54,7 +62,7 @@ import pandas as pd
 from marginalia.columns import EFFECTS, STANDARDIZED
 from marginalia.config import section_defaults, section_settings
 from marginalia.errors import MarginaliaError
-from marginalia.standardize.effect import Lookup, Standardized, standardize_effect
+from marginalia.standardize.effect import AMBIGUOUS_SCALE, Lookup, Standardized, standardize_effect
 
 __all__ = [
     "DEFAULTS",
@@ -74,10 +82,13 @@ RULES: tuple[str, ...] = (
     "Sign: y > 0 means the paper's method is better, in both families; the size comes from "
     "the stated number and the sign from `direction` (worse -> negative), else from the sign "
     "of the change and the metric's polarity.",
+    "Only the paper's own results enter the model: numbers of prior work, problem statements "
+    "and hypotheticals (column attribution) are excluded.",
     "pp: bounded 0-100 metrics (accuracy, F1, win rate, pass@k, correlation x 100): the "
-    "difference in percentage points; absolute percents as stated; ambiguous percents read as "
-    "points and marked; relative percents converted through a stated baseline "
-    "(baseline x delta / 100), else excluded; scores on a 0-1 or 0-10 scale rescaled to 0-100.",
+    "difference in percentage points; absolute percents as stated; a bare percent of unknown "
+    "scale (no stated baseline or treatment) is left out (ambiguous_scale), one with a stated "
+    "level is read as points; relative percents converted through a stated baseline on its "
+    "own scale (0-1, 0-10, 0-100), else excluded; scores on a 0-1 or 0-10 scale rescaled.",
     "log_ratio: ratios, speedups and percent changes of unbounded quantities (time, cost, FID, "
     "perplexity): y = ±|ln factor|, factor = stated ratio or 1 + percent/100. Efficiency "
     "comparisons are never pp.",
@@ -91,6 +102,52 @@ RULES: tuple[str, ...] = (
     "scores (MT-Bench) item_sd sqrt(2/n); BLEU, F1-type scores, log ratios and comparisons "
     "without a known n get no SE (the model estimates their noise).",
 )
+
+
+#: a relative reading of a bare percent needs a baseline: the registry's typical_baseline,
+#: else the median stated baseline of the run's pp comparisons, else this (pp)
+FALLBACK_BASELINE_PP = 50.0
+
+
+def _ambiguous_readings(
+    out: pd.DataFrame, results: list[Standardized], lookup: Lookup, cfg: Mapping[str, Any]
+) -> None:
+    """Columns ``y_points``/``se_points`` and ``y_relative``/``se_relative``: the two readings
+    of each bare percent left out as ``ambiguous_scale``, for the sensitivity fits (NaN on
+    every other row). Points: the stated number as percentage points. Relative: the number as
+    a percent of the registry's typical baseline for the benchmark, else of the median stated
+    baseline of this run's pp comparisons (else 50 pp)."""
+    n = len(out)
+    cols = {c: np.full(n, np.nan) for c in ("y_points", "se_points", "y_relative", "se_relative")}
+    stated = [
+        r.baseline_level
+        for r in results
+        if r.family == "pp" and np.isfinite(r.baseline_level) and r.scale_used
+    ]
+    median = float(np.median(stated)) if stated else FALLBACK_BASELINE_PP
+    rows = out[EFFECTS].to_dict("records")
+    for i, r in enumerate(results):
+        if not r.exclusion_reason.startswith(AMBIGUOUS_SCALE):
+            continue
+        row = rows[i]
+        _, entry = lookup.entry(str(row.get("benchmark") or ""))
+        typical = entry.get("typical_baseline") if entry else None
+        scale_max = float(entry["scale_max"]) if entry else 100.0
+        base = float(typical) if typical is not None else median * scale_max / 100.0
+        as_points = standardize_effect({**row, "scale": "absolute"}, lookup, cfg)
+        as_relative = standardize_effect(
+            {**row, "scale": "relative", "baseline": base}, lookup, cfg
+        )
+        if as_points.family != "pp":
+            continue  # no sign, impossible size, ...: neither reading can enter
+        cols["y_points"][i], cols["se_points"][i] = as_points.y, as_points.se
+        if as_relative.family == "pp":
+            cols["y_relative"][i], cols["se_relative"][i] = as_relative.y, as_relative.se
+        else:  # a metric of unknown range: the same percent of the baseline, in points
+            cols["y_relative"][i] = as_points.y * base * 100.0 / scale_max / 100.0
+            cols["se_relative"][i] = as_points.se
+    for c, values in cols.items():
+        out[c] = values
 
 
 def check_standardize_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -146,4 +203,6 @@ def standardize(
     out["in_model"] = np.array([r.in_model for r in results], dtype=bool)
     out["exclusion_reason"] = pd.Series([r.exclusion_reason for r in results], dtype="string")
     out["scale_note"] = pd.Series([r.scale_note for r in results], dtype="string")
+    out["scale_used"] = pd.Series([r.scale_used for r in results], dtype="string")
+    _ambiguous_readings(out, results, lookup, cfg)
     return out[STANDARDIZED]

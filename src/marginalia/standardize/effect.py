@@ -38,6 +38,11 @@ class Standardized:
     in_model: bool = False
     exclusion_reason: str = ""
     scale_note: str = ""
+    scale_used: str = ""
+
+
+#: exclusion_reason of a bare percent whose scale (points or relative) the text does not say
+AMBIGUOUS_SCALE = "ambiguous_scale"
 
 
 class Lookup:
@@ -81,6 +86,7 @@ def _log_ratio(factor: float, sign: int, kind: str | None, note: str) -> Standar
     y = sign * abs(math.log(factor))
     return Standardized(
         family="log_ratio",
+        scale_used="relative",
         y=y + 0.0,
         se_reason=(
             "no sampling model for log ratios (speedups, relative changes): se left empty; "
@@ -109,6 +115,7 @@ def standardize_effect(
     span = text(row.get("span"))
     metric = text(row.get("metric"))
     bench = text(row.get("benchmark"))
+    whose = text(row.get("attribution")) or "own"  # tables made before the column: own
 
     canon, entry = lookup.entry(bench)
     named = metric_class(metric)
@@ -123,6 +130,11 @@ def standardize_effect(
         kind = None
     notes: list[str] = []
 
+    if whose != "own":
+        return _excluded(
+            f"not the paper's own result (attribution: {whose}); only own results enter the model",
+            kind,
+        )
     if not math.isfinite(delta):
         return _excluded("no numeric delta", kind)
     if unit not in ("percent", "points", "ratio", "fraction"):
@@ -192,6 +204,12 @@ def standardize_effect(
     if unit == "percent":
         to_pp = 1.0  # the metric is reported in percent
         level_scale = 100.0
+        if scale == "ambiguous" and not (math.isfinite(base) or math.isfinite(treat)):
+            return _excluded(
+                f"{AMBIGUOUS_SCALE}: a bare percent with no stated baseline or treatment; it may "
+                "be percentage points or a relative change, so it is left out of the primary fit",
+                kind,
+            )
         if scale == "relative":
             b = base
             how = "stated baseline"
@@ -204,14 +222,21 @@ def standardize_effect(
                     "put in percentage points",
                     kind,
                 )
-            change_pp = b * delta / 100.0
-            base_pp = b
-            notes.append(f"relative {fmt(delta)}% of the {how} {fmt(b)} = {fmt(change_pp)} pp")
+            # the level's own scale: the registry's scale_max (MT-Bench 0-10), else 0-1 when
+            # the stated level of a proportion-like metric is at most 1, else 0-100
+            if entry is not None and scale_max != 100.0:
+                level_scale = scale_max
+            elif kind in ("proportion", "correlation", "score") and abs(b) <= 1.0:
+                level_scale = 1.0
+            base_pp = b * 100.0 / level_scale
+            change_pp = base_pp * delta / 100.0
+            on = "" if level_scale == 100.0 else f" on a 0-{fmt(level_scale)} scale"
+            notes.append(f"relative {fmt(delta)}% of the {how} {fmt(b)}{on} = {fmt(change_pp)} pp")
         else:
             change_pp = delta
             base_pp = base if math.isfinite(base) else treat - delta
             if scale == "ambiguous":
-                notes.append("ambiguous percent treated as percentage points")
+                notes.append("ambiguous percent with a stated level, read as percentage points")
             elif scale != "absolute":
                 notes.append(f"scale {scale!r} read as absolute percentage points")
     else:  # points
@@ -272,4 +297,5 @@ def standardize_effect(
         metric_kind=kind,
         in_model=True,
         scale_note="; ".join(notes),
+        scale_used="relative" if unit == "percent" and scale == "relative" else "absolute",
     )

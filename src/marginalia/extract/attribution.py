@@ -1,0 +1,135 @@
+"""Whose number is it? ``own``, ``prior_work``, ``problem`` or ``hypothetical`` (guide §1b).
+
+Only the paper's own results (its method, its ablations, the methods it evaluates in its own
+experiments) may enter the model. Abstracts also restate numbers of earlier work ("studies
+have reported drops of 11% to 14%"), motivate the problem with numbers ("current tokenizers
+waste 30% of the context", "beyond 2x acceleration remains out of reach") and imagine numbers
+("were latency to grow by 40%"). The rules, in the order applied to the clause and sentence
+that hold the number:
+
+1. **hypothetical**: a conditional or imagined frame opens the number's clause ("if", "were
+   ... to", "suppose", "imagine", "hypothetical", "would" + verb) and the clause has no
+   first-person result ("we achieve", "our model reaches").
+2. **prior_work**: the clause before the number names earlier work ("previous", "prior work",
+   "existing methods", "has been reported", "studies have shown", "claims that", a citation
+   year) and neither the authors ("we", "our", "this paper") nor a comparison word ("than",
+   "outperforms", "compared") stand between that marker and the number: "outperforms the
+   previous best by 3.2 points" stays ``own``.
+3. **background by position**: a sentence before the abstract's contribution statement ("In
+   this paper, we propose ...", "We introduce ...") that is not about the authors' own work
+   and reports none of their findings is background: ``prior_work`` when it names earlier
+   work, else ``problem``.
+4. **problem**: a sentence that states a limitation or goal ("suffer", "bottleneck",
+   "prohibitive", "remains", "struggle", "beyond ... remains") without the authors in it.
+5. Everything else is ``own``.
+
+The sentence facts come from the hedge analysis (:mod:`marginalia.extract.background`), which
+already decides which size words are background; both use one sentence split per abstract.
+"""
+
+from __future__ import annotations
+
+import re
+
+from marginalia.extract import hedge_lexicon as L
+from marginalia.extract.background import first_contrib, is_own, sentence_context
+from marginalia.extract.hedge_cues import HedgeDoc, analyse
+
+ATTRIBUTIONS = ("own", "prior_work", "problem", "hypothetical")
+
+# a clause starts after these (the number's clause is what the rules read)
+_CLAUSE_START_RE = re.compile(
+    r"(?:[;:]|,\s+(?:while|whereas|but|and|which|although|though|despite|yet)\b|"
+    r"\b(?:while|whereas|although|though|despite)\b)",
+    re.IGNORECASE,
+)
+_HYPOTHETICAL_RE = re.compile(
+    r"(?<![\w-])(?:if|suppose|supposing|imagine|hypothetical(?:ly)?|"
+    r"were\s+(?:[\w-]+\s+){1,4}to|would\s+(?:need|require|cost|take|grow|increase|decrease|"
+    r"reduce|drop|fall|rise|lead|result|yield|be))\b",
+    re.IGNORECASE,
+)
+_PRIOR_EXTRA_RE = re.compile(
+    r"(?<![\w-])(?:claims?\s+that|(?:studies|works?|papers?|authors|reports?)\s+(?:have\s+|has\s+)?"
+    r"(?:shown|reported|found|observed|demonstrated|claimed)|(?:has|have)\s+been\s+reported|"
+    r"et\s+al\.?|state[- ]of[- ]the[- ]art\s+(?:methods|models|systems)\s+(?:achieve|reach|report)|"
+    r"\(\s*(?:19|20)\d\d\s*\))",
+    re.IGNORECASE,
+)
+_PROBLEM_RE = re.compile(
+    r"(?<![\w-])(?:yet\s+to|fails?\s+to|limited\s+to|"
+    r"only\s+(?:achiev|reach|attain|utiliz)\w*|waste[sd]?|wasting|beyond)\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON_RE = re.compile(
+    r"(?<![\w-])(?:we|our|ours|us|this\s+(?:paper|work|study|method|approach|model|framework)|"
+    r"the\s+proposed)\b",
+    re.IGNORECASE,
+)
+
+
+def attribution(text: str, start: int, end: int) -> str:
+    """Attribution of the comparison at ``text[start:end]`` (one of :data:`ATTRIBUTIONS`)."""
+    if not text:
+        return "own"
+    doc = analyse(text)
+    i = doc.sentence_index(start)
+    s, e = doc.sentences[i]
+    low = doc.low
+    left = low[s:start]
+    cut = 0
+    for m in _CLAUSE_START_RE.finditer(left):
+        cut = m.end()
+    clause = left[cut:]
+    first_person = bool(_FIRST_PERSON_RE.search(clause))
+    if not first_person and _HYPOTHETICAL_RE.search(clause):
+        return "hypothetical"
+    if not first_person and _prior_clause(clause):
+        return "prior_work"
+    if doc.text[s:e].rstrip().endswith("?"):
+        return "problem"  # a question motivates; it reports nothing
+    if i < _first_contrib(doc):
+        if is_own(doc, i) or sentence_context(doc, i).finding:
+            return "own"
+        prior = sentence_context(doc, i).prior or _PRIOR_EXTRA_RE.search(low[s:e])
+        return "prior_work" if prior else "problem"
+    if not doc.tokens(i).isdisjoint(L.OWN_WORDS):
+        return "own"  # the common case, decided without the slower own-work rules
+    if _problem_sentence(doc, i, clause) and not is_own(doc, i):
+        return "problem"
+    return "own"
+
+
+def _first_contrib(doc: HedgeDoc) -> int:
+    """:func:`first_contrib`, computed once per abstract (every comparison asks)."""
+    key = ("first_contrib", 0, 0)
+    found = doc.memo.get(key)
+    if found is None:
+        found = doc.memo[key] = first_contrib(doc)
+    return found
+
+
+def _prior_clause(left: str) -> bool:
+    """A prior-work marker in the number's clause with no comparison after it."""
+    last = None
+    for rx in (L.RX_PRIOR, _PRIOR_EXTRA_RE):
+        for m in rx.finditer(left):
+            if rx is L.RX_PRIOR and m.group(0).startswith(("has", "have")):
+                continue  # "models have seen a 3% drop": a finding, not a citation
+            if last is None or m.end() > last:
+                last = m.end()
+    if last is None:
+        return False
+    between = left[last:]
+    words = set(between.translate(L.TOKEN_TABLE).split())
+    return not words & L.COMPARE_WORDS and not words & {"by", "to", "from"}
+
+
+def _problem_sentence(doc: HedgeDoc, i: int, clause: str) -> bool:
+    """A limitation or goal stated without the authors: "X remains limited to 35% ..."."""
+    toks = doc.tokens(i)
+    if not toks.isdisjoint(L.OWN_WORDS):
+        return False
+    if not toks.isdisjoint(L.PROBLEM_WORDS):
+        return True
+    return bool(_PROBLEM_RE.search(clause))

@@ -1,0 +1,97 @@
+"""Sensitivity fits: how much the answer depends on choices the data cannot settle.
+
+Bare percents of unknown scale ("improves accuracy by 37%": percentage points, or 37% of the
+baseline?) are left out of the primary fit (DESIGN.md §3, reason ``ambiguous_scale``). Two
+sensitivity fits put them back in, read once as points (``y_points``) and once as relative to
+a typical baseline (``y_relative``), and refit the claim-level pp model; the table puts ``mu``
+and the per-class estimates of each fit beside the primary fit's. A reading is not chosen by
+how well it agrees with the other effects (that would be circular): both are shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from marginalia.columns import MODEL_SENSITIVITY
+from marginalia.model.data import prepare_data
+from marginalia.model.fitting import HierarchicalFit, fit_data
+from marginalia.model.settings import ModelSettings, interval_columns
+from marginalia.model.tables import hedge_classes_table, summary_table
+
+__all__ = ["READINGS", "ambiguous_reading", "fit_sensitivities", "sensitivity_rows"]
+
+#: name of each sensitivity fit -> the standardized columns it reads
+READINGS = {
+    "ambiguous_as_points": ("y_points", "se_points"),
+    "ambiguous_as_relative": ("y_relative", "se_relative"),
+}
+
+
+def ambiguous_reading(std_df: pd.DataFrame, name: str) -> tuple[pd.DataFrame, int]:
+    """``std_df`` with the ambiguous-scale rows of reading ``name`` put in the pp model, and
+    how many rows that adds (0 when the table has no such rows or columns)."""
+    ycol, secol = READINGS[name]
+    if ycol not in std_df.columns:
+        return std_df, 0
+    y = pd.to_numeric(std_df[ycol], errors="coerce")
+    add = y.notna().to_numpy() & ~std_df["in_model"].astype(bool).to_numpy()
+    if not add.any():
+        return std_df, 0
+    out = std_df.copy()
+    out.loc[add, "family"] = "pp"
+    out.loc[add, "in_model"] = True
+    out.loc[add, "y"] = y[add].astype(float)
+    out.loc[add, "se"] = pd.to_numeric(std_df.loc[add, secol], errors="coerce").astype(float)
+    return out, int(add.sum())
+
+
+def sensitivity_rows(
+    fit: HierarchicalFit, name: str, n_changed: int, settings: ModelSettings
+) -> pd.DataFrame:
+    """Rows of :data:`marginalia.columns.MODEL_SENSITIVITY` for one claim-level pp fit."""
+    lo, hi = interval_columns(settings.interval_prob)
+    summ = summary_table(fit, settings.interval_prob)
+    hc = hedge_classes_table(fit, settings.interval_prob)
+    rows: list[dict[str, Any]] = []
+    mu = summ[summ["parameter"] == "mu"]
+    for _, r in mu.iterrows():
+        rows.append({"quantity": "mu", "n": fit.data.n_effects, **_stats(r, lo, hi)})
+    for _, r in hc.iterrows():
+        rows.append({"quantity": str(r["hedge_class"]), "n": r["n_effects"], **_stats(r, lo, hi)})
+    out = pd.DataFrame(rows)
+    out.insert(0, "sensitivity", name)
+    out.insert(1, "family", fit.data.family)
+    out.insert(2, "analysis", fit.data.analysis)
+    out.insert(3, "n_effects", fit.data.n_effects)
+    out.insert(4, "n_changed", n_changed)
+    out["ok"] = bool(fit.diagnostics["ok"])
+    out = out.rename(columns={lo: "lo", hi: "hi"})
+    return out[MODEL_SENSITIVITY]
+
+
+def _stats(r: pd.Series, lo: str, hi: str) -> dict[str, float]:
+    return {k: float(r[k]) if pd.notna(r[k]) else np.nan for k in ("mean", "sd", lo, hi)}
+
+
+def fit_sensitivities(
+    std_df: pd.DataFrame,
+    primary: HierarchicalFit,
+    settings: ModelSettings,
+    cores: int | None = None,
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The sensitivity table (primary claim-level pp fit first) and the extra fits' diagnostics."""
+    tables = [sensitivity_rows(primary, "primary", 0, settings)]
+    diags: list[dict[str, Any]] = []
+    for name in READINGS:
+        df, n_changed = ambiguous_reading(std_df, name)
+        if n_changed == 0:
+            continue
+        fit = fit_data(prepare_data(df, "pp", "claim"), "hierarchical", settings, cores=cores)
+        diag = dict(fit.diagnostics)
+        diag["name"] = f"sensitivity_{name}"
+        diags.append(diag)
+        tables.append(sensitivity_rows(fit, name, n_changed, settings))
+    return pd.concat(tables, ignore_index=True), diags
