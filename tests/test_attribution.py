@@ -52,6 +52,17 @@ CASES = [
         "Our method has shown a 5% improvement over strong baselines.",
         {"5%": "own"},
     ),
+    # results phrased with "were ... to", "beyond" and a contrast with prior work stay own
+    (
+        "We propose FooNet. Speedups were up to 3.5x over vLLM, and results were shown to "
+        "improve by 5% on MATH.",
+        {"3.5x": "own", "5%": "own"},
+    ),
+    (
+        "We propose FooNet for serving. FooNet achieves speedups beyond 2x over vLLM. "
+        "Unlike existing methods, FooNet also reaches a 3x memory saving.",
+        {"2x": "own", "3x": "own"},
+    ),
     # a finding of the paper about the models it evaluates
     (
         "We benchmark twelve LLMs on perturbed problems. Even the strongest commercial models "

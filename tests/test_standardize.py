@@ -612,3 +612,46 @@ def test_arbitrary_effects_never_crash_and_keep_invariants(rows):
     assert (se > 0).all()
     assert (out.loc[out["se"].isna(), "se_reason"].str.len() > 0).all()
     assert not ((out["aspect"] == "efficiency") & (out["family"] == "pp")).any()
+
+
+def test_relative_percent_trusts_the_registry_scale_over_a_small_level():
+    """GSM8K is reported on 0-100: a 50% relative gain over 0.8% is 0.4 pp, not 40 pp."""
+    r = one(benchmark="GSM8K", delta=50.0, baseline=0.8, treatment=1.2, scale="relative")
+    assert r.y == pytest.approx(0.4)
+
+
+def test_relative_reading_of_bare_percents_uses_stated_baselines_in_points():
+    rows = [
+        effect(benchmark="GSM8K", baseline=60.0, treatment=62.0, delta=2.0),
+        effect(benchmark="GSM8K", baseline=70.0, treatment=71.0, delta=1.0),
+        effect(
+            benchmark="MT-Bench",
+            metric="MT-Bench score",
+            baseline=7.0,
+            treatment=7.4,
+            delta=0.4,
+            unit="points",
+        ),
+        effect(
+            benchmark="MT-Bench",
+            metric="MT-Bench score",
+            baseline=6.0,
+            treatment=6.5,
+            delta=0.5,
+            unit="points",
+        ),
+        effect(metric="accuracy", delta=20.0, scale="ambiguous"),  # bare: left out
+    ]
+    out = standardize(frame(rows), None, REGISTRY, {})
+    bare = out.iloc[4]
+    assert bare["exclusion_reason"].startswith("ambiguous_scale")
+    assert bare["y_points"] == pytest.approx(20.0)
+    # median stated baseline on 0-100: 60, 70, 70 (MT-Bench 7.0 of 10), 60 -> 65 pp
+    assert bare["y_relative"] == pytest.approx(20.0 * 65.0 / 100.0)
+    assert out.iloc[:4]["y_points"].isna().all()
+
+
+def test_tables_without_attribution_count_as_own():
+    df = frame([effect(benchmark="GSM8K", baseline=50.0, treatment=52.0, delta=2.0)])
+    out = standardize(df.drop(columns=["attribution"]), None, REGISTRY, {})
+    assert out["in_model"].all() and list(out["attribution"]) == ["own"]

@@ -85,9 +85,10 @@ def _same_benchmark(gold: Any, pred: Any, registry: Registry | None) -> bool:
         return False
     if _one_benchmark(g, p, registry):
         return True
-    golds = [x for x in _GOLD_LIST_RE.split(g) if x.strip()]
-    golds += [_PAREN_RE.sub("", x).strip() for x in golds if _PAREN_RE.search(x)]
+    golds = [x for x in _GOLD_LIST_RE.split(_PAREN_RE.sub("", g)) if x.strip()]
     preds = [x for x in _GOLD_LIST_RE.split(p) if x.strip()]
+    if not golds or not preds:
+        return False
     return all(any(_one_benchmark(gx, px, registry) for gx in golds) for px in preds)
 
 

@@ -169,7 +169,12 @@ def diagnostics_view(diag: dict) -> dict:
     ok_raw = diag.get("ok")
     ok = boolean(ok_raw) if ok_raw is not None else None
     fits = _fit_dicts(diag)
-    gating = [f for f in fits if text(f.get("model"), strip=False) in ("", "hierarchical")] or fits
+    gating = [
+        f
+        for f in fits
+        if text(f.get("model"), strip=False) in ("", "hierarchical")
+        and not text(f.get("name"), strip=False).startswith("sensitivity_")
+    ] or fits
     sources = gating or [diag]
     divergences = rhat = ess = None
     for f in sources:

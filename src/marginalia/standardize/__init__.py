@@ -63,6 +63,7 @@ from marginalia.columns import EFFECTS, STANDARDIZED
 from marginalia.config import section_defaults, section_settings
 from marginalia.errors import MarginaliaError
 from marginalia.standardize.effect import AMBIGUOUS_SCALE, Lookup, Standardized, standardize_effect
+from marginalia.values import number
 
 __all__ = [
     "DEFAULTS",
@@ -119,12 +120,7 @@ def _ambiguous_readings(
     baseline of this run's pp comparisons (else 50 pp)."""
     n = len(out)
     cols = {c: np.full(n, np.nan) for c in ("y_points", "se_points", "y_relative", "se_relative")}
-    stated = [
-        r.baseline_level
-        for r in results
-        if r.family == "pp" and np.isfinite(r.baseline_level) and r.scale_used
-    ]
-    median = float(np.median(stated)) if stated else FALLBACK_BASELINE_PP
+    median = _median_stated_baseline_pp(out, results, lookup)
     rows = out[EFFECTS].to_dict("records")
     for i, r in enumerate(results):
         if not r.exclusion_reason.startswith(AMBIGUOUS_SCALE):
@@ -150,6 +146,27 @@ def _ambiguous_readings(
         out[c] = values
 
 
+def _median_stated_baseline_pp(
+    out: pd.DataFrame, results: list[Standardized], lookup: Lookup
+) -> float:
+    """Median, in pp (0-100), of the baselines the texts state for the run's pp comparisons:
+    a stated baseline, else treatment - delta, each put on 0-100 by its benchmark's scale
+    (0-1 levels x 100); registry typical baselines are not counted (they are not stated)."""
+    vals: list[float] = []
+    for r, row in zip(results, out.to_dict("records"), strict=True):
+        if r.family != "pp" or r.scale_used != "absolute":
+            continue
+        base = number(row.get("baseline"))
+        if not np.isfinite(base):
+            base = number(row.get("treatment")) - number(row.get("delta"))
+        if not np.isfinite(base):
+            continue
+        _, entry = lookup.entry(str(row.get("benchmark") or ""))
+        scale = float(entry["scale_max"]) if entry else (1.0 if abs(base) <= 1.0 else 100.0)
+        vals.append(base * 100.0 / scale)
+    return float(np.median(vals)) if vals else FALLBACK_BASELINE_PP
+
+
 def check_standardize_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     """Defaults filled in and values checked (by the section's schema); errors name the key."""
     cfg = section_settings("standardize", config)
@@ -173,6 +190,8 @@ def standardize(
     False; every other row has ``in_model`` True.
     """
     cfg = check_standardize_config(config)
+    if "attribution" not in effects_df.columns:  # tables made before the column: all own
+        effects_df = effects_df.assign(attribution="own")
     missing = [c for c in EFFECTS if c not in effects_df.columns]
     if missing:
         raise MarginaliaError(

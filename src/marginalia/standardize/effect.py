@@ -115,7 +115,7 @@ def standardize_effect(
     span = text(row.get("span"))
     metric = text(row.get("metric"))
     bench = text(row.get("benchmark"))
-    whose = text(row.get("attribution")) or "own"  # tables made before the column: own
+    whose = text(row.get("attribution")).lower() or "own"  # tables made before it: own
 
     canon, entry = lookup.entry(bench)
     named = metric_class(metric)
@@ -224,9 +224,13 @@ def standardize_effect(
                 )
             # the level's own scale: the registry's scale_max (MT-Bench 0-10), else 0-1 when
             # the stated level of a proportion-like metric is at most 1, else 0-100
-            if entry is not None and scale_max != 100.0:
-                level_scale = scale_max
-            elif kind in ("proportion", "correlation", "score") and abs(b) <= 1.0:
+            if entry is not None:
+                level_scale = scale_max  # the registry knows the reported scale
+            elif (
+                kind in ("proportion", "correlation", "score")
+                and abs(b) <= 1.0
+                and not (math.isfinite(treat) and abs(treat) > 1.0)
+            ):
                 level_scale = 1.0
             base_pp = b * 100.0 / level_scale
             change_pp = base_pp * delta / 100.0
