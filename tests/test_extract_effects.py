@@ -879,3 +879,54 @@ def test_percent_change_of_an_error_and_trailing_relative_are_relative():
     assert (r["delta"], r["scale"], r["direction"]) == (-9.4, "relative", "better")
     out = rows("It raises recall by 1.5 percentage points and precision by 12.0% relative.")
     assert [r["scale"] for r in out] == ["absolute", "relative"]
+
+
+def test_latex_bold_factor_and_glued_sim_percent():
+    r = one("The sampler reaches the target reward at least $\\mathbf{2.4\\times}$ sooner.")
+    assert (r["delta"], r["unit"], r["qualifier"]) == (2.4, "ratio", "at_least")
+    assert r["span"].startswith("at least")
+    r = one("Three seeds remove \\sim61% of the ranking flips.")
+    assert (r["delta"], r["qualifier"]) == (-61.0, "approx")
+
+
+def test_plural_orders_of_magnitude_and_qualified_ing_multiplier():
+    r = one("Search raises the cost by orders of magnitude.")
+    assert (r["delta"], r["unit"], r["qualifier"]) == (100.0, "ratio", "approx")
+    r = one("The error rate climbs, nearly doubling at the longest inputs.")
+    assert (r["delta"], r["qualifier"]) == (2.0, "approx")
+    assert rows("We keep doubling the width of the network.") == []
+
+
+def test_chained_qualifiers_and_margins_named_before_the_number():
+    r = one("Small models decrease by roughly or even more than 12% under the noise.")
+    assert (r["delta"], r["qualifier"]) == (-12.0, "at_least")
+    r = one("The student beats the teacher by an accuracy over 6% on the probe set.")
+    assert (r["delta"], r["qualifier"]) == (6.0, "at_least")
+    r = one("Pruning costs an average accuracy drop of only 0.3% on the suite.")
+    assert (r["delta"], r["qualifier"]) == (-0.3, "average")
+    r = one("Quality falls, with the largest drop reaching 27.5%.")
+    assert r["delta"] == -27.5
+
+
+def test_latex_arrow_pair_and_labelled_from_to_pair():
+    r = one("Tools lift accuracy (31.0\\% $\\rightarrow$ 44.5\\% for the small model).")
+    assert (r["delta"], r["unit"], r["baseline"], r["treatment"]) == (13.5, "percent", 31.0, 44.5)
+    r = one("Reranking lifts MRR from 30.5 (lexical) to 36.0 on the dev queries.")
+    assert (r["delta"], r["unit"], r["direction"]) == (5.5, "points", "better")
+    assert rows("Widths go from 16 (narrow) to 64 in our sweep.") == []
+
+
+def test_ranging_change_degrading_paren_range_and_utilization():
+    out = rows("It gives a gain ranging from 0.8% to 3% on held-out sets.")
+    assert [(r["delta"], r["qualifier"]) for r in out] == [(0.8, "range_low"), (3.0, "range_high")]
+    out = rows("Recall degrades sharply (11%–64%) with longer inputs.")
+    assert sorted(r["delta"] for r in out) == [-64.0, -11.0]
+    r = one("The new kernel reaches 68% utilization of the accelerator.")
+    assert (r["delta"], r["aspect"]) == (68.0, "efficiency")
+
+
+def test_share_of_a_possessive_resource_and_incurred_outlay():
+    r = one("The filter selected a mere 3.1% of Dolly’s tuning data, yet the model improves.")
+    assert (r["delta"], r["aspect"], r["scale"]) == (3.1, "efficiency", "relative")
+    r = one("The pipeline incurs only 14.5% of the financial outlay of earlier systems.")
+    assert (r["delta"], r["aspect"]) == (14.5, "efficiency")

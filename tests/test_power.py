@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from marginalia.columns import POWER, POWER_SUMMARY
+from marginalia.columns import POWER, POWER_FLAGS, POWER_SUMMARY
 from marginalia.errors import MarginaliaError
 from marginalia.power import (
     DEFAULTS,
@@ -416,28 +416,36 @@ def test_analyze_flags_reasons_and_columns():
     assert a.power_reported == pytest.approx(retrodesign(1.2, SE_RTE)[0])
     assert a.plausible_effect == 0.8  # the claim-level posterior mean, not the paper-level 99
     assert (a.power_plausible, a.type_s, a.type_m) == pytest.approx(retrodesign(0.8, SE_RTE))
-    assert bool(a.within_noise) and bool(a.underpowered) and bool(a.exaggerated)
+    assert bool(a.within_noise) and bool(a.below_mde)
+    assert bool(a.underpowered) and bool(a.exaggerated)
     assert a.flag_reason.startswith(
-        "RTE dev has 277 examples; the smallest gain detectable at 80% power is 11.9 pp, "
+        "RTE dev has 277 examples; the reported 1.2 pp is below 1.96 x its SE of 4.2 pp = 8.3 pp, "
+        "so it is not distinguishable from zero at alpha 0.05 (within noise; this does not show "
+        "that the true effect is zero). The smallest gain detectable at 80% power is 11.9 pp, "
         "and the reported 1.2 pp is below it."
     )
     assert "underpowered" in a.flag_reason and "type M" in a.flag_reason
 
     b = df.loc["p2#1"]
-    assert not b.within_noise and not b.underpowered and not b.exaggerated
-    assert "and the reported 5.0 pp exceeds it" in b.flag_reason
+    assert not b.within_noise and not b.below_mde and not b.underpowered and not b.exaggerated
+    assert "so it is distinguishable from zero at alpha 0.05" in b.flag_reason
+    assert "and the reported 5.0 pp reaches it" in b.flag_reason
     assert "the flags do not change" in b.flag_reason
 
-    # C: 0.9 pp on ImageNet is above the sampling MDE (0.709 pp) but not once 1 pp of seed
-    # noise is added (MDE_total = 2.8016 * sqrt(0.253^2 + 1) = 2.89 pp)
+    # C: 0.9 pp on ImageNet is above 1.96 se (0.496 pp) and the sampling MDE (0.709 pp) but
+    # not once 1 pp of seed noise is added (se_total 1.03 pp: 1.96 se_total = 2.02 pp,
+    # MDE_total = 2.8016 * sqrt(0.253^2 + 1) = 2.89 pp)
     c = df.loc["p2#2"]
     assert c.mde == pytest.approx(2.8016 * SE_IMNET, abs=1e-3)
     assert not c.within_noise and bool(c.within_noise_total)
-    assert "puts the reported size within noise" in c.flag_reason
+    assert not c.below_mde and bool(c.below_mde_total)
+    assert "makes the reported size not distinguishable from zero at alpha 0.05" in c.flag_reason
+    assert "puts it below the minimum detectable effect" in c.flag_reason
 
     d = df.loc["p3#1"]
     assert not d.assessed and pd.isna(d.mde) and pd.isna(d.n)
-    assert all(pd.isna(d[f]) for f in ("underpowered", "within_noise", "exaggerated"))
+    assert all(pd.isna(d[f]) for f in POWER_FLAGS)
+    assert all(pd.isna(d[f"{f}_total"]) for f in POWER_FLAGS)
     assert "'FooBench' is not in the registry" in d.flag_reason and "(n unknown)" in d.flag_reason
 
     e = df.loc["p3#2"]
@@ -447,14 +455,16 @@ def test_analyze_flags_reasons_and_columns():
     f = df.loc["p4#1"]
     se_mt = 2.5 * math.sqrt(2 / 80) * 10  # pp of MT-Bench's 0-10 range
     assert f.test == "mean_score" and f.se == pytest.approx(se_mt)
-    assert bool(f.within_noise)  # 3.0 pp < 2.8016 * 3.95 pp
+    assert bool(f.within_noise)  # 3.0 pp < 1.96 * 3.95 pp
+    assert bool(f.below_mde)  # 3.0 pp < 2.8016 * 3.95 pp
     assert pd.isna(f.power_plausible) and pd.isna(f.underpowered)
     assert "MT-Bench test has 80 examples (difference of mean scores)" in f.flag_reason
     assert "not in the model" in f.flag_reason
 
     # dtypes: floats, nullable booleans for flags, Int64 n, strings
     assert power_df["mde"].dtype == "float64"
-    assert str(power_df["within_noise"].dtype) == "boolean"
+    for flag in POWER_FLAGS:
+        assert str(power_df[flag].dtype) == str(power_df[f"{flag}_total"].dtype) == "boolean"
     assert str(power_df["n"].dtype) == "Int64"
     assert power_df["paper_hedge"].tolist() == [
         "marginal",
@@ -550,6 +560,12 @@ def test_summary_counts_and_denominators():
     wn_seed = overall.loc[("within_noise", "sampling+seed")]
     assert (wn_seed["count"], wn_seed["change_vs_sampling"]) == (3, 1)  # + C
     assert "up from 2" in wn_seed["note"]
+    assert wn["note"] == "2 of 4 not distinguishable from zero at alpha with sampling error alone"
+    bm = overall.loc[("below_mde", "sampling")]
+    assert (bm["count"], bm["denominator"]) == (2, 4)  # A and F
+    bm_seed = overall.loc[("below_mde", "sampling+seed")]
+    assert (bm_seed["count"], bm_seed["change_vs_sampling"]) == (3, 1)  # + C
+    assert set(summary.flag) == set(POWER_FLAGS)
     up = overall.loc[("underpowered", "sampling")]
     assert (up["count"], up["denominator"]) == (1, 3)
     marg = s.loc[("hedge_local", "marginal", "within_noise", "sampling")]
@@ -564,7 +580,7 @@ def test_analyze_empty_table():
     std, comparisons, papers = synthetic_tables()
     df, summary = analyze(std.iloc[:0], comparisons, papers, REGISTRY, {"sigma_run": 0.4})
     assert df.empty and list(df.columns) == POWER
-    assert len(summary) == 6  # overall x 3 flags x 2 noise levels
+    assert len(summary) == 2 * len(POWER_FLAGS)  # overall x 4 flags x 2 noise levels
     assert (summary.denominator == 0).all() and (summary.sigma_run == 0.4).all()
 
 
@@ -687,3 +703,182 @@ def test_adapter_writes_tables(tmp_path):
     assert list(pd.read_csv(out / "power_summary.csv").columns) == POWER_SUMMARY
     assert pd.read_csv(out / "power.csv").shape == (6, len(POWER))
     assert "comparisons, 4 with a usable n" in (tmp_path / "analyze_power.log").read_text()
+
+
+# --------------------------------------------------------------------------- flags at their edges
+# DESIGN.md §5: within_noise |y| < z_{1-alpha/2} se, below_mde |y| < mde, underpowered
+# power_plausible < threshold, exaggerated type_m > threshold; *_total the same with se_total.
+# Each case sits a hair (relative 1e-6) on either side of its threshold, so changing one rule
+# (the threshold, y for |y|, se for se_total, mde for z se) turns a test red.
+
+EPS = 1e-6
+Z05, Z10 = stats.norm.ppf(0.975), stats.norm.ppf(0.95)
+
+
+def _edge(ys, se=2.0, cfg=None, thetas=None, **kw):
+    """analyze() on rows with a given se (unpaired); returns the power rows in order."""
+    rows = [_std_row(f"p{i}#1", y=y, se=se, **kw) for i, y in enumerate(ys)]
+    comps = None
+    if thetas is not None:
+        comps = pd.DataFrame(
+            {
+                "analysis": "claim",
+                "effect_id": [r["effect_id"] for r in rows],
+                "theta_mean": thetas,
+            }
+        )
+    df, summary = analyze(pd.DataFrame(rows), comps, None, None, cfg or {"sigma_run": 0.0})
+    assert df["test"].eq("unpaired").all() and df["assessed"].all()
+    return df, summary
+
+
+def _flag(df, col):
+    return [bool(v) for v in df[col]]
+
+
+@pytest.mark.parametrize(
+    ("alpha", "z"),
+    [(0.05, Z05), (0.1, Z10)],
+)
+def test_within_noise_is_z_times_se_at_alpha(alpha, z):
+    se = 2.0
+    cut = z * se
+    ys = [cut * (1 - EPS), cut * (1 + EPS), -cut * (1 - EPS), -cut * (1 + EPS)]
+    df, _ = _edge(ys, se, {"alpha": alpha, "sigma_run": 0.0})
+    # a decline is judged by its size: just below the cut is within noise, just above is not
+    assert _flag(df, "within_noise") == [True, False, True, False]
+    # well inside the MDE (2.49 se at alpha 0.1, 2.80 at 0.05) all four are below it
+    assert _flag(df, "below_mde") == [True, True, True, True]
+    # sigma_run 0: se_total = se, the same flags
+    assert _flag(df, "within_noise_total") == [True, False, True, False]
+    for r in df.itertuples():
+        if r.within_noise:
+            assert f"not distinguishable from zero at alpha {alpha:g}" in r.flag_reason
+        else:
+            assert f"distinguishable from zero at alpha {alpha:g}" in r.flag_reason
+            assert "not distinguishable" not in r.flag_reason
+        assert "no effect" not in r.flag_reason.lower()
+
+
+def test_alpha_override_moves_within_noise():
+    # 1.8 se: distinguishable at alpha 0.1 (z 1.645), not at the default 0.05 (z 1.96)
+    se = 2.0
+    df05, _ = _edge([1.8 * se], se)
+    df10, _ = _edge([1.8 * se], se, {"alpha": 0.1, "sigma_run": 0.0})
+    assert _flag(df05, "within_noise") == [True] and _flag(df10, "within_noise") == [False]
+
+
+def test_within_noise_is_not_the_mde_rule():
+    # between 1.96 se and the MDE (2.80 se): distinguishable from zero, yet below the MDE;
+    # power_reported (observed power, about 0.6 here) drives neither flag
+    se = 2.0
+    df, _ = _edge([2.4 * se, -2.4 * se], se)
+    assert _flag(df, "within_noise") == [False, False]
+    assert _flag(df, "below_mde") == [True, True]
+    assert (df["power_reported"] < 0.8).all()
+
+
+@pytest.mark.parametrize("target", [0.8, 0.9])
+def test_below_mde_at_its_edge_and_power_override(target):
+    se = 2.0
+    cut = mde(se, target, 0.05)
+    # (z_{1-alpha/2} + z_power) se, up to the opposite rejection tail the MDE also counts
+    assert cut == pytest.approx((Z05 + stats.norm.ppf(target)) * se, rel=1e-5)
+    ys = [cut * (1 - EPS), cut * (1 + EPS), -cut * (1 - EPS), -cut * (1 + EPS)]
+    df, _ = _edge(ys, se, {"power": target, "sigma_run": 0.0})
+    assert df["mde"].tolist() == pytest.approx([cut] * 4)
+    assert _flag(df, "below_mde") == [True, False, True, False]
+    assert _flag(df, "within_noise") == [False] * 4
+    # the override moves the flag: 3.0 se is above the 80% MDE (2.80 se), below the 90% one
+    df_mid, _ = _edge([3.0 * se], se, {"power": target, "sigma_run": 0.0})
+    assert _flag(df_mid, "below_mde") == [target == 0.9]
+
+
+def test_total_flags_use_se_total_with_sigma_run():
+    se, sigma_run = 2.0, 1.5
+    se_total = math.hypot(se, sigma_run)  # 2.5
+    cut_wn, cut_mde = Z05 * se_total, mde(se_total)
+    ys = [
+        cut_wn * (1 - EPS),
+        cut_wn * (1 + EPS),
+        -cut_wn * (1 - EPS),
+        -cut_wn * (1 + EPS),
+        cut_mde * (1 - EPS),
+        cut_mde * (1 + EPS),
+        -cut_mde * (1 - EPS),
+        -cut_mde * (1 + EPS),
+    ]
+    df, summary = _edge(ys, se, {"sigma_run": sigma_run})
+    assert df["se_total"].tolist() == pytest.approx([se_total] * 8)
+    assert df["mde_total"].tolist() == pytest.approx([cut_mde] * 8)
+    assert _flag(df, "within_noise_total") == [True, False, True, False] + [False] * 4
+    assert _flag(df, "below_mde_total") == [True] * 4 + [True, False, True, False]
+    # sampling error alone: all are above 1.96 se = 3.92; the first four are below mde(2) = 5.6
+    assert _flag(df, "within_noise") == [False] * 8
+    assert _flag(df, "below_mde") == [True] * 4 + [False] * 4
+    wn = df.set_index("effect_id")
+    assert "makes the reported size not distinguishable from zero" in wn.loc["p0#1", "flag_reason"]
+    # the summary counts the new flag, with and without seed noise
+    s = summary.set_index(["scope", "group", "flag", "noise"]).sort_index()
+    s = s.loc[("overall", "all")]
+    assert s.loc[("below_mde", "sampling"), "count"] == 4
+    assert s.loc[("below_mde", "sampling+seed"), "count"] == 6
+    assert s.loc[("below_mde", "sampling+seed"), "change_vs_sampling"] == 2
+    assert s.loc[("within_noise", "sampling"), "count"] == 0
+    assert s.loc[("within_noise", "sampling+seed"), "count"] == 2
+    assert (s["denominator"].xs("below_mde") == 8).all()
+    assert s.loc[("below_mde", "sampling"), "note"] == (
+        "4 of 8 below the minimum detectable effect with sampling error alone"
+    )
+
+
+def test_unreachable_mde_is_below_mde_but_judged_by_se_for_noise():
+    # McNemar on 20 items at a 99% baseline: no gain within the range reaches 80% power
+    rows = [
+        _std_row(
+            "p1#1",
+            benchmark="Tiny",
+            y=0.5,
+            n=20,
+            baseline_level=99.0,
+            metric_kind="proportion",
+        )
+    ]
+    reg = FakeRegistry({"Tiny": {"n": 20, "split": "test", "metric_kind": "proportion"}})
+    df, _ = analyze(pd.DataFrame(rows), None, None, reg, {"test": "mcnemar", "agreement": 0.99})
+    r = df.iloc[0]
+    assert r.test == "mcnemar" and np.isnan(r.mde)
+    assert bool(r.below_mde) and bool(r.below_mde_total)
+    # within_noise stays the z-se rule on the paired SE at the reported change
+    assert r.se == pytest.approx(100 * mcnemar_se(20, 0.99, 0.005, 0.99))
+    assert bool(r.within_noise) and Z05 * r.se > 0.5
+    assert "below the minimum detectable effect" in r.flag_reason
+
+
+def test_underpowered_and_exaggerated_thresholds_from_config():
+    se, theta = 2.0, 3.0
+    pw, _, tm = retrodesign(theta, se)  # power 0.32, type M 1.8
+    y = [10.0]  # a large reported effect: observed power near 1 must not matter
+    for cfg, under, exag in [
+        ({}, True, False),  # defaults 0.5 and 2
+        ({"underpowered_threshold": pw * (1 + EPS)}, True, False),
+        ({"underpowered_threshold": pw * (1 - EPS)}, False, False),
+        ({"exaggeration_threshold": tm * (1 - EPS)}, True, True),
+        ({"exaggeration_threshold": tm * (1 + EPS)}, True, False),
+    ]:
+        df, _ = _edge(y, se, {"sigma_run": 0.0, **cfg}, thetas=[theta])
+        assert df["power_reported"].iloc[0] > 0.99
+        assert _flag(df, "underpowered") == [under], cfg
+        assert _flag(df, "exaggerated") == [exag], cfg
+    # a decline: the plausible effect's size counts, not its sign
+    df, _ = _edge([-10.0], se, {"sigma_run": 0.0}, thetas=[-theta])
+    assert _flag(df, "underpowered") == [True]
+    assert df["type_m"].iloc[0] == pytest.approx(tm)
+
+
+def test_flag_reasons_never_say_no_effect():
+    std, comparisons, papers = synthetic_tables()
+    for cfg in ({}, {"alpha": 0.1}, {"test": "mcnemar"}):
+        df, summary = analyze(std, comparisons, papers, REGISTRY, cfg)
+        assert not df["flag_reason"].str.lower().str.contains("no effect").any()
+        assert not summary["note"].str.lower().str.contains("no effect").any()

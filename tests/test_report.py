@@ -376,7 +376,12 @@ def test_flag_reasons_name_their_inputs(report, tables):
         f"{fmt(row.plausible_effect)}, se {fmt(row.se)}"
     ) in text
     noisy = power[power["within_noise"].fillna(False).astype(bool)].iloc[0]
-    assert f"within noise: |y| {fmt(abs(noisy.y))} < MDE {fmt(noisy.mde)}" in text
+    assert (
+        f"not distinguishable from zero at α 0.05: |y| {fmt(abs(noisy.y))} < "
+        f"1.96·se {fmt(1.959964 * noisy.se)}"
+    ) in text
+    small = power[power["below_mde"].fillna(False).astype(bool)].iloc[0]
+    assert f"below MDE: |y| {fmt(abs(small.y))} < MDE {fmt(small.mde)}" in text
     assert str(row.flag_reason) in text  # the power stage's own explanation, in a <details>
 
 
@@ -543,3 +548,31 @@ def test_adapter_writes_the_file(tmp_path, tables, repo_dir):
     assert "<title>Adapter run</title>" in doc and doc.rstrip().endswith("</html>")
     assert "report: " in (tmp_path / "render.log").read_text()
     assert not list(out.parent.glob(".*.tmp")), "atomic write leaves no temporary file"
+
+
+def _tile(doc: str, tile_id: str) -> str:
+    m = re.search(rf'<div class="tile[^"]*" id="{tile_id}">(.*?)</div>', doc, re.S)
+    assert m, tile_id
+    return " ".join(visible_text(m.group(1)).split())
+
+
+def test_within_noise_tile_counts_the_z_se_flag(tmp_path, tables):
+    """The tile counts |y| < z·se (power.csv within_noise), not |y| < MDE, and words it as a
+    statement about the test; a one-line change to either count turns this red."""
+    power = tables["power"]
+    wn = power["within_noise"].fillna(False).astype(bool)
+    bm = power["below_mde"].fillna(False).astype(bool)
+    assert wn.sum() < bm.sum(), "the synthetic data must tell the two flags apart"
+    doc = render(tmp_path / "a", tables)
+    tile = _tile(doc, "tile-within-noise")
+    assert tile.startswith(f"{int(wn.sum())} not distinguishable from zero of ")
+    assert f"of {int(power['within_noise'].notna().sum())} assessed" in tile
+    assert "two-sided α = 0.05" in tile
+    assert f"{int(bm.sum())} of {int(power['below_mde'].notna().sum())} below" in tile
+    assert "no effect" not in tile.lower() and "within noise" in tile
+    # the report follows power.csv, and names the alpha of the config
+    t = copy(tables)
+    t["power"] = power.assign(within_noise=power["within_noise"].astype("boolean") & False)
+    doc = render(tmp_path / "b", t, {"power": {"alpha": 0.1}})
+    tile = _tile(doc, "tile-within-noise")
+    assert tile.startswith("0 not distinguishable from zero") and "α = 0.1" in tile

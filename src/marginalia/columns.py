@@ -140,6 +140,15 @@ MODEL_LOO = [
     "note",
 ]
 
+#: The power stage's flags (DESIGN.md §5), in display order; each also has a ``<flag>_total``
+#: column (the same rule with se_total = sqrt(se² + sigma_run²) and mde_total):
+#: ``underpowered`` power_plausible < power.underpowered_threshold; ``within_noise``
+#: |y| < z_{1-alpha/2} se (not distinguishable from zero at alpha, which does not show that the
+#: true effect is zero); ``below_mde`` |y| < mde (also True when no change within the metric's
+#: range reaches the target power); ``exaggerated`` type_m > power.exaggeration_threshold.
+#: ``power_reported`` (observed power) drives no flag.
+POWER_FLAGS = ["underpowered", "within_noise", "below_mde", "exaggerated"]
+
 #: results/power.{parquet,csv}: one row per comparison.
 POWER = [
     "effect_id",
@@ -170,12 +179,8 @@ POWER = [
     "type_s_total",
     "type_m_total",
     "assessed",
-    "underpowered",
-    "within_noise",
-    "exaggerated",
-    "underpowered_total",
-    "within_noise_total",
-    "exaggerated_total",
+    *POWER_FLAGS,
+    *[f"{f}_total" for f in POWER_FLAGS],
     "model_status",
     "flag_reason",
     "hedge_local",
@@ -223,12 +228,8 @@ POWER_DTYPES = {
             "type_m_total",
         ]
     },
-    **{c: "boolean" for c in POWER if c.endswith(("underpowered", "within_noise", "exaggerated"))},
-    **{
-        c: "boolean"
-        for c in POWER
-        if c.endswith(("underpowered_total", "within_noise_total", "exaggerated_total"))
-    },
+    **{c: "boolean" for c in POWER_FLAGS},
+    **{f"{c}_total": "boolean" for c in POWER_FLAGS},
     "assessed": "bool",
     "n": "Int64",
     **{

@@ -20,10 +20,12 @@ from marginalia.extract.patterns import (
     BACK_LIST_RE,
     BUT_ONLY_BETWEEN_RE,
     BY_END_RE,
+    CHANGE_OF_END_RE,
     CHANGE_VERB_RE,
     COMPARATIVE_START_RE,
     COMPARED_END_RE,
     FROM_END_RE,
+    FROM_LABEL_TO_RE,
     FROM_PAREN_RE,
     GAIN_FROM_END_RE,
     LEVEL_LEFT_RE,
@@ -55,9 +57,14 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
         left = doc.left(q.start, 60)
         gain_range = q.kind == "range" and bool(tail(GAIN_FROM_END_RE, left, 60))
         if q.kind == "range" and q.sep == "to" and not gain_range and tail(FROM_END_RE, left, 40):
-            if RANGE_FROM_RE.search(left) or _is_year_pair(q) or q.family == RATIO:
+            ranged_change = q.family != RATIO and bool(tail(CHANGE_OF_END_RE, left, 60))
+            ranged = RANGE_FROM_RE.search(left) and not ranged_change
+            if ranged or _is_year_pair(q) or q.family == RATIO:
                 used.add(i)
                 continue
+            if ranged_change:  # "an improvement ranging from 1.2% to 4%": a range of changes
+                gain_range = True
+        if q.kind == "range" and q.sep == "to" and not gain_range and tail(FROM_END_RE, left, 40):
             if q.family == BARE and not _score_context(doc, q.start):
                 used.add(i)
                 continue
@@ -124,6 +131,17 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
             used.update((i, i + 1))
             base, treat = (a, b) if ARROW_RE.match(between) else (b, a)
             out.append(_pair(a.start, b.end, base, treat, a, b))
+        elif FROM_LABEL_TO_RE.match(between) and not is_year(a) and not is_year(b):
+            # "from 43.4 (BM25) to 52.6": a labelled level, then the new level
+            left = doc.left(a.start, 60)
+            from_m = tail(FROM_END_RE, left, 40)
+            if from_m is None or RANGE_FROM_RE.search(left) or tail(GAIN_FROM_END_RE, left, 60):
+                continue
+            if a.family == BARE and b.family == BARE and not _score_context(doc, a.start):
+                continue
+            used.update((i, i + 1))
+            start = a.start - (len(left) - from_m.start())
+            out.append(_pair(start, b.end, a, b, a, b))
     # a level contrasted with a lower one elsewhere: "92.0% on A but only 71.5% on B"
     for i in range(n - 1):
         a, b = qs[i], qs[i + 1]

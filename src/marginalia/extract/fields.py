@@ -53,6 +53,7 @@ from marginalia.extract.patterns import (
     PUNCT_RE,
     QUAL_END_LOWER_RE,
     QUAL_END_RE,
+    QUAL_OR_END_RE,
     QUAL_THAN_RE,
     RELATIVE_RE,
     RESPECTIVELY_RE,
@@ -140,6 +141,11 @@ def _read_strip_left(left: str) -> str:
     _, n = qualifier_before(left)
     if n:
         left = left[: len(left) - n]
+    m = QUAL_OR_END_RE.search(left, max(0, len(left) - 12))
+    if m is not None:  # "by nearly or even more than": drop the first qualifier too
+        _, n = qualifier_before(left[: m.start()])
+        if n:
+            left = left[: m.start() - n]
     return left.rstrip()
 
 

@@ -63,13 +63,14 @@ METRIC_WORDS: dict[str, Metric] = {
         "speedup speedups speed-up speed-ups acceleration accelerations", "speedup", EFF, False
     ),
     **_entries("throughput", "throughput", EFF, False),
+    **_entries("utilization utilisation", "utilization", EFF, False),
     **_entries("efficiency efficient", "efficiency", EFF, False),
     **_entries("faster fast quicker slower speed speeds", "speed", EFF, False),
     # efficiency, lower is better
     **_entries("latency latencies", "latency", EFF, True),
     **_entries("time times runtime runtimes wall-clock", "time", EFF, True),
     **_entries("communication", "communication cost", EFF, True),
-    **_entries("cost costs expense expenses cheaper", "cost", EFF, True),
+    **_entries("cost costs expense expenses outlay cheaper", "cost", EFF, True),
     **_entries(
         "flops flop compute computation computations computational gpus", "compute", EFF, True
     ),

@@ -26,11 +26,13 @@ _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SIGN = r"[+\-\u2212\u2013]"
 # characters that, right before a numeral, make it part of a name, formula or identifier
 _BEFORE = r"(?<![\w.,/^{@=\\\-\u2212\u2013+#*'\u2019])"
+# LaTeX right before a numeral: "$\\mathbf{1.7\\times}$", "\\sim83%"
+_LATEX_BEFORE = r"(?<=\\mathbf\{)|(?<=\\textbf\{)|(?<=\\bm\{)|(?<=\\sim)|(?<=\\approx)"
 _PCT = (
     r"(?:\s?(?:\\?%|percent\b|per\s?cent\b)(?:\s?(?:points?|pts?)\b)?"
     r"|\s?(?:percentage|pct\.?)\s+points?\b|\s?pp\b|\s?p\.p\.)"
 )
-_RAT = r"(?:\s?\u00d7|[xX](?![^\W_])|[\s-]?times\b|[\s-]?fold\b|\s?\$?\\times\$?|\s?\{times\})"
+_RAT = r"(?:\s?\u00d7|[xX](?![^\W_])|[\s-]?times\b|[\s-]?fold\b|\s?\$?\\times\}?\$?|\s?\{times\})"
 _SCORE_UNIT = (
     r"(?:[\s-]?(?:points?|pts\.?)|\s?(?:F1|BLEU|ROUGE(?:-[L12])?|EM|mAP|AP|AUC|mIoU|IoU|FID|acc\.?"
     r"|CIDEr|METEOR|nDCG|NDCG|MRR|SPICE|chrF))(?![^\W_])"
@@ -44,7 +46,7 @@ NUMBER_RE = re.compile(
     (?=[\d+\-\u2212\u2013\u00b1\\pP])
     (?:
     (?P<pm>(?:\u00b1|\\pm\s?|(?<![^\W\d_])pm\s?|\+/-\s?|\+-\s?))(?P<pmnum>{_NUM})(?P<pmunit>{_UNIT})?
-  | {_BEFORE}(?P<r1s>{_SIGN})?(?P<r1>{_NUM})
+  | (?:{_BEFORE}|{_LATEX_BEFORE})(?P<r1s>{_SIGN})?(?P<r1>{_NUM})
     (?:
         \s?/\s?(?P<fd>\d{{1,3}})(?![\d.,/])(?P<ford>\s?(?:st|nd|rd|th)\b)?
       | (?P<r1u>{_UNIT})?
@@ -61,9 +63,10 @@ NUMBER_RE = re.compile(
 WORD_RE = re.compile(
     rf"""
     \b(?:
-    (?P<oom>(?:an?|one|two|three|four|five|\d)\s+orders?\s+of\s+magnitude)
+    (?P<oom>(?:(?:an?|one|two|three|four|five|\d)\s+orders?|orders)\s+of\s+magnitude)
   | (?P<twice>twice|thrice)
-  | (?P<mult>doubles|doubled|double|triples|tripled|triple|quadruples|quadrupled
+  | (?P<mult>doubles|doubled|doubling|double|triples|tripled|tripling|triple|quadruples
+        |quadrupled|quadrupling
         |halves|halved|halving|halve)
   | (?P<wfold>(?:{_WORD_N})[\s-]?fold)
   | (?P<wtimes>(?:{_WORD_N})\s+times)
@@ -360,7 +363,8 @@ def _read_word(m: re.Match[str], text: str) -> Quantity | None:
     start, end = m.start(), m.end()
     if g("oom") is not None:
         first = g("oom").split()[0].lower()
-        n = int(first) if first.isdigit() else _WORD_VALUE.get(first, 1)
+        # plural "orders of magnitude" without a count: at least two
+        n = 2 if first == "orders" else int(first) if first.isdigit() else _WORD_VALUE.get(first, 1)
         return Quantity(start, end, float(10**n), RATIO, kind="word", word="order of magnitude")
     if g("twice") is not None:
         w = g("twice").lower()

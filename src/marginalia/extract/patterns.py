@@ -37,12 +37,16 @@ _QUAL = (
 # positions cheaply; it admits exactly the characters the alternatives start with, case-folded)
 _QUAL_FIRST = re.escape("uamoige>\u2265\\lfbn<\u2264rc~\u223c\u2248s")
 QUAL_END_RE = re.compile(
-    rf"(?<![\w-])(?=[{_QUAL_FIRST}])(?:{_QUAL})\}}?\$?\s*(?:(?:a|an)\s+)?\(?\s*$", _I
+    rf"(?<![\w-])(?=[{_QUAL_FIRST}])(?:{_QUAL})\}}?\$?\s*(?:(?:a|an)\s+)?\(?\s*"
+    # a LaTeX bold wrapper opened before the number: "at least $\mathbf{1.7\times}$"
+    r"(?:\$?\\(?:mathbf|textbf|bm)\{)?$",
+    _I,
 )
 # QUAL_END_RE without IGNORECASE, for lower-cased ASCII text (its literals are lower case)
 QUAL_END_LOWER_RE = re.compile(QUAL_END_RE.pattern)
 AVERAGE_LEFT_RE = re.compile(
-    rf"\b(?:average|mean|avg\.?)\s+(?:\w+\s+){{0,2}}?(?:{CHANGE_NOUN})\s+(?:of|by)\s*$"
+    rf"\b(?:average|mean|avg\.?)\s+(?:\w+\s+){{0,2}}?(?:{CHANGE_NOUN})\s+(?:of|by)"
+    r"(?:\s+(?:only|just|merely|a\s+mere))?\s*$"
     r"|\bon\s+average\s*,?\s*(?:\w+\s+){0,3}$",
     _I,
 )
@@ -50,12 +54,19 @@ AVERAGE_RIGHT_RE = re.compile(
     r"^\)?\s*(?:\w+\s+){0,2}?(?:in|on|of)\s+(?:the\s+)?(?:average|mean)\b|^\)?\s*on\s+average\b",
     _I,
 )
+# "nearly or even more than 10%": a first qualifier joined to the one before the number
+QUAL_OR_END_RE = re.compile(r"\s(?:or|and)(?:\s+even)?\s*$", _I)
 ARTICLE_END_RE = re.compile(r"(?:\b(?:a|an|the)\s+|\(\s*|\+\s*)$", _I)
 
-BY_END_RE = re.compile(r"(?<![\w-])by(?:\s+(?:only|just|merely|a\s+mere))?\s*$", _I)
+BY_END_RE = re.compile(
+    # "by only", "by even", "by an accuracy (of)": the margin named before the number
+    r"(?<![\w-])by(?:\s+(?:only|just|merely|a\s+mere|even|"
+    r"an?\s+(?:accuracy|performance|score)(?:\s+of)?))?\s*$",
+    _I,
+)
 CHANGE_OF_END_RE = re.compile(
     rf"(?<![\w-])(?:{CHANGE_NOUN})(?:\s+(?:in|on|for)\s+[^,;:()]{{1,50}}?)?"
-    r"\s+(?:of|by|ranging\s+from)\s*$",
+    r"\s+(?:of|by|ranging\s+from|reaching)(?:\s+(?:only|just|merely|a\s+mere))?\s*$",
     _I,
 )
 VERB_END_RE = re.compile(
@@ -66,7 +77,7 @@ VERB_END_RE = re.compile(
 PAREN_AFTER_COMP_RE = re.compile(
     r"(?<![\w-])(?:higher|lower|better|worse|faster|slower|fewer|less|more|larger|smaller|"
     r"cheaper|outperform\w*|underperform\w*|improv\w*|increas\w*|decreas\w*|reduc\w*|"
-    rf"{CHANGE_NOUN})\s*\(\s*$",
+    rf"{CHANGE_NOUN}|degrad\w*)(?:\s+\w+ly)?\s*\(\s*$",
     _I,
 )
 _FILLER = (
@@ -147,6 +158,7 @@ RIGHT_CUE_RE = re.compile(
     r"faster|slower|fewer|less|more|larger|smaller|greater|bigger|cheaper|shorter|longer|"
     r"improved|reduced|increased|decreased|relative|"
     r"absolute|speed-?up|over\s+(?:the|a|an|prior|previous|existing|state|baselines?|SOTA)|"
+    r"utili[sz]ation|"
     r"above|ahead\s+of|below)(?![\w-])",
     _I,
 )
@@ -167,7 +179,7 @@ CHANGE_VERB_RE = re.compile(
     _I,
 )
 _RESOURCE = (
-    r"(?:[\w-]+\s+){0,3}?(?:data|data\s*set|dataset|cost|costs|compute|computation|FLOPs?|"
+    r"(?:[\w'\u2019-]+\s+){0,3}?(?:data|data\s*set|dataset|cost|costs|outlay|compute|computation|FLOPs?|"
     r"parameters|params|memory|time|latency|energy|emissions|levels?|budget|size|tokens|labels|"
     r"annotations|examples|samples|comparisons|storage|bandwidth|GPU[\s-]hours|runtime|"
     r"training\s+set|calls|queries|footprint|model|baseline|network|weights|layers|gaps?|"
@@ -191,7 +203,7 @@ STRONG_REF_RE = re.compile(
 )
 USE_END_RE = re.compile(
     r"(?<![\w-])(?:using|uses?|used|with|requir\w*|needs?|needing|at|on|consum\w*|"
-    r"retain\w*|maintain\w*|preserv\w*|recover\w*|keep\w*|costs?|takes?|taking|"
+    r"retain\w*|maintain\w*|preserv\w*|recover\w*|keep\w*|costs?|takes?|taking|select\w*|incur\w*|"
     r"trained\s+on|training\s+on)\s+(?:only|just|merely|a\s+mere)\s*$"
     # "recovers 40% of the gap", "closes 60-80% of the performance gap"
     r"|(?<![\w-])(?:recover(?:s|ed|ing)?|clos(?:e|es|ed|ing)|bridg(?:e|es|ed|ing))\s*$",
@@ -258,9 +270,11 @@ GAIN_FROM_END_RE = re.compile(
 )
 # between two ranges of one list: "... of the gap on A and 7% to 38% on B"
 RANGE_LIST_RE = re.compile(r"[^,;:.()\d%]{0,100}?(?:,\s*(?:and\s+)?|\s+and\s+)$", _I)
+# between the two levels of "from 43.4 (BM25) to 52.6"
+FROM_LABEL_TO_RE = re.compile(r"^\s*\([^()%]{1,30}\)\s*to\s*$", _I)
 FROM_END_RE = re.compile(r"(?<![\w-])from\s+(?:(?:a|an|the)\s+)?(?:\w+\s+)?$", _I)
 ARROW_RE = re.compile(
-    r"^\s*(?:\\?(?:long)?rightarrow|\u2192|->|\u27f6|\u21d2|=>|\\to|\u2794)\s*$", _I
+    r"^\s*\$?\s*(?:\\?(?:long)?rightarrow|\u2192|->|\u27f6|\u21d2|=>|\\to|\u2794)\s*\$?\s*$", _I
 )
 VS_RE = re.compile(r"^\s*(?:vs\.?|versus|v\.s\.|compared\s+(?:to|with)|against)\s*$", _I)
 PAREN_BETWEEN_RE = re.compile(r"^[^()\d;]{0,45}\(\s*$")
@@ -373,8 +387,11 @@ def may_hold(s: str, words: tuple[str, ...]) -> bool:
 
 # patterns that end in a known word (and optional whitespace): tail tests that first
 _TAIL_GUARDS: dict[int, tuple[tuple[str, ...], int]] = {
-    id(BY_END_RE): (("by", "only", "just", "merely", "mere"), 6),
-    id(CHANGE_OF_END_RE): (("of", "by"), 2),
+    id(BY_END_RE): (
+        ("by", "only", "just", "merely", "mere", "even", "accuracy", "performance", "score", "of"),
+        11,
+    ),
+    id(CHANGE_OF_END_RE): (("of", "by", "from", "reaching", "only", "just", "merely", "mere"), 8),
     id(PAREN_AFTER_COMP_RE): (("(",), 1),
     id(HYPER_LEFT_RE): (("=",), 1),
     id(FACTOR_LEFT_RE): (("factor", "factors", "of"), 7),

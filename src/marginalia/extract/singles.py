@@ -197,7 +197,10 @@ def _ratio_ok(q: Quantity, left: str, core: str, right: str, qual: str) -> bool:
         if w.startswith(("doubl", "tripl", "quadrupl")):
             # "doubles/doubled the throughput" reports a result; "we double the context",
             # "double descent" and "doubling the batch size" describe a setting
-            return w.endswith(("es", "ed")) and not DOUBLE_BAD_RIGHT_RE.match(right)
+            # "nearly tripling": an "-ing" form reports a result only after a qualifier
+            if w.endswith("ing") and not qual:
+                return False
+            return w.endswith(("es", "ed", "ing")) and not DOUBLE_BAD_RIGHT_RE.match(right)
         if w == "fold":
             return not (FOLD_BAD_RIGHT_RE.match(right) or tail(FOLD_BAD_LEFT_RE, core, 10))
         if w == "times":

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from marginalia.columns import POWER_DTYPES
+from marginalia.columns import POWER_DTYPES, POWER_FLAGS
 from marginalia.power import explain
 from marginalia.power.accuracy import mcnemar_mde, mcnemar_power
-from marginalia.power.design import mde, normal_power, retrodesign
+from marginalia.power.design import mde, normal_power, retrodesign, z_crit
 from marginalia.sampling_error import (
     discordant_probabilities,
     mcnemar_se,
@@ -31,7 +31,8 @@ __all__ = ["FLAGS", "assess", "typed"]
 
 
 #: The flags of a comparison (sampling error alone); each also has a ``<flag>_total`` column.
-FLAGS = ["underpowered", "within_noise", "exaggerated"]
+#: The list and the rule of each flag: :data:`marginalia.columns.POWER_FLAGS`.
+FLAGS = list(POWER_FLAGS)
 
 
 def typed(df: pd.DataFrame) -> pd.DataFrame:
@@ -209,9 +210,13 @@ def assess(row: Mapping[str, Any], theta: float, ctx: dict[str, Any]) -> dict[st
                 theta, out["se_total"], alpha
             )
 
+    # flags (DESIGN.md §5); power_reported (observed power) drives none of them
     thr, ex = cfg["underpowered_threshold"], cfg["exaggeration_threshold"]
-    out["within_noise"] = True if unreachable else _below(abs(y), out["mde"])
-    out["within_noise_total"] = True if unreachable_total else _below(abs(y), out["mde_total"])
+    z = z_crit(alpha)
+    out["within_noise"] = _below(abs(y), z * se)
+    out["within_noise_total"] = _below(abs(y), z * out["se_total"])
+    out["below_mde"] = True if unreachable else _below(abs(y), out["mde"])
+    out["below_mde_total"] = True if unreachable_total else _below(abs(y), out["mde_total"])
     out["underpowered"] = _below(out["power_plausible"], thr)
     out["exaggerated"] = _below(ex, out["type_m"])
     out["underpowered_total"] = _below(out["power_plausible_total"], thr)

@@ -12,11 +12,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from marginalia.power.design import z_crit
 from marginalia.values import text
 
 __all__ = [
     "MCNEMAR_FALLBACK",
+    "NOT_DISTINGUISHABLE",
     "NO_SIZE",
+    "distinguishable",
     "no_se",
     "no_test_set_size",
     "not_pp",
@@ -104,6 +107,24 @@ def no_se(se_reason: str) -> str:
 
 # --------------------------------------------------------------------------- assessed
 
+#: How flag ``within_noise`` is worded: a statement about the test, never about the effect.
+NOT_DISTINGUISHABLE = "not distinguishable from zero"
+
+
+def distinguishable(abs_y: float, se: float, alpha: float) -> str:
+    """Flag ``within_noise`` in words: |y| against z_{1-alpha/2} * se (no capital, no stop)."""
+    z = z_crit(alpha)
+    bar = f"{z:.2f} x its SE of {pp(se)} = {pp(z * se)}"
+    if abs_y < z * se:
+        return (
+            f"the reported {pp(abs_y)} is below {bar}, so it is {NOT_DISTINGUISHABLE} at "
+            f"alpha {alpha:g} (within noise; this does not show that the true effect is zero)"
+        )
+    return (
+        f"the reported {pp(abs_y)} reaches {bar}, so it is distinguishable from zero at "
+        f"alpha {alpha:g}"
+    )
+
 
 def _describe_set(bench: str, info: Mapping, n: int) -> str:
     split = text(info.get("split"), strip=False).split(" (")[0]
@@ -139,15 +160,16 @@ def reason(
         lead += f" (paired McNemar test, agreement {out['agreement']:.1%})"
     elif out["test"] == "mean_score":
         lead += " (difference of mean scores)"
+    parts.append(lead + "; " + distinguishable(abs(y), out["se"], cfg["alpha"]) + ".")
     if unreachable:
         parts.append(
-            f"{lead}; no {size} within the metric's range is detectable at {target}, "
-            f"so the reported {pp(y)} is within noise."
+            f"No {size} within the metric's range is detectable at {target}, so the reported "
+            f"{pp(abs(y))} is below the minimum detectable effect."
         )
     else:
-        rel = "is below it" if out["within_noise"] is True else "exceeds it"
+        rel = "is below it" if out["below_mde"] is True else "reaches it"
         parts.append(
-            f"{lead}; the smallest {size} detectable at {target} is {pp(out['mde'])}, "
+            f"The smallest {size} detectable at {target} is {pp(out['mde'])}, "
             f"and the reported {pp(abs(y))} {rel}."
         )
     parts.extend(notes)
@@ -179,7 +201,9 @@ def reason(
 
     changes = []
     if out["within_noise_total"] is True and out["within_noise"] is not True:
-        changes.append("puts the reported size within noise")
+        changes.append(f"makes the reported size {NOT_DISTINGUISHABLE} at alpha {cfg['alpha']:g}")
+    if out["below_mde_total"] is True and out["below_mde"] is not True:
+        changes.append("puts it below the minimum detectable effect")
     if out["underpowered_total"] is True and out["underpowered"] is not True:
         changes.append("makes it underpowered")
     if out["exaggerated_total"] is True and out["exaggerated"] is not True:

@@ -28,6 +28,12 @@ Seed noise: ``se_total = sqrt(se^2 + sigma_run^2)``, and every ``*_total`` colum
 analysis with that SE (McNemar: the normal approximation with ``sigma_run``'s variance added under
 null and alternative, so with ``mcnemar_method: exact`` the sampling-only MDE and ``mde_total``
 come from different approximations and may differ slightly in either direction).
+
+Flags (:data:`marginalia.columns.POWER_FLAGS`, DESIGN.md §5): ``within_noise`` |y| <
+z_{1-alpha/2} se (not distinguishable from zero at alpha, which does not show that the true
+effect is zero), ``below_mde`` |y| < mde, ``underpowered`` and ``exaggerated`` at the plausible
+effect; each ``*_total`` the same with seed noise. ``power_reported`` (observed power) drives no
+flag.
 """
 
 from __future__ import annotations

@@ -14,8 +14,16 @@ import pandas as pd
 from marginalia.columns import POWER_SUMMARY
 from marginalia.power.assess import FLAGS
 
-__all__ = ["NOISE_SAMPLING", "NOISE_SEED", "summarize"]
+__all__ = ["LABELS", "NOISE_SAMPLING", "NOISE_SEED", "summarize"]
 
+
+#: Each flag in the notes' words (``within_noise``: a statement about the test at alpha).
+LABELS = {
+    "underpowered": "underpowered",
+    "within_noise": "not distinguishable from zero at alpha",
+    "below_mde": "below the minimum detectable effect",
+    "exaggerated": "exaggerated",
+}
 
 NOISE_SAMPLING = "sampling"
 NOISE_SEED = "sampling+seed"
@@ -52,11 +60,7 @@ def summarize(
         keys = power_df[col].fillna("").replace("", "(none)")
         for key in sorted(keys.unique()):
             groups.append((scope, str(key), power_df[keys == key]))
-    labels = {
-        "underpowered": "underpowered",
-        "within_noise": "within noise",
-        "exaggerated": "exaggerated",
-    }
+    labels = LABELS
     records = []
     for scope, group, sub in groups:
         n_all, n_usable = len(sub), int(sub["assessed"].sum())
@@ -68,7 +72,7 @@ def summarize(
                 if d == 0:
                     note = f"no comparison could be judged {labels[flag]}"
                 elif noise == NOISE_SAMPLING:
-                    note = f"{c} of {d} {labels[flag]} from sampling error alone"
+                    note = f"{c} of {d} {labels[flag]} with sampling error alone"
                 else:
                     trend = (
                         "no change"

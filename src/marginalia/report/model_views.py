@@ -111,6 +111,8 @@ def headline(inp: Inputs, rows: list[dict], diag: dict) -> dict:
         "n_noise_known": sum("within_noise" in r["known"] for r in rows),
         "share_underpowered": n_under / len(with_power) if with_power else None,
         "n_within_noise": sum("within_noise" in r["flags"] for r in rows),
+        "n_below_mde_known": sum("below_mde" in r["known"] for r in rows),
+        "n_below_mde": sum("below_mde" in r["flags"] for r in rows),
         "n_exaggerated": sum("exaggerated" in r["flags"] for r in rows),
         "power_flags_known": any(r["has_power"] for r in rows),
         "classes": {f: class_table(estimates, f) for f in families},

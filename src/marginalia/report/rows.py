@@ -13,8 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from marginalia.columns import MODEL_COMPARISONS
+from marginalia.columns import MODEL_COMPARISONS, POWER_FLAGS
 from marginalia.power import power_config
+from marginalia.power.design import z_crit
 from marginalia.report.load import Inputs
 from marginalia.report.values import anchor, boolean, fmt, integer, num, records
 from marginalia.values import text
@@ -22,11 +23,15 @@ from marginalia.values import text
 __all__ = ["ANALYSES", "FLAGS", "comparison_rows", "power_thresholds"]
 
 #: Flags of the power stage, in display order, with their labels.
-FLAGS = {
+#: (the flags and their order come from marginalia.columns.POWER_FLAGS; a flag without a label
+#: here fails at import)
+_LABELS = {
     "underpowered": "underpowered",
-    "within_noise": "within noise",
+    "within_noise": "not distinguishable from zero",
+    "below_mde": "below MDE",
     "exaggerated": "exaggerated",
 }
+FLAGS = {f: _LABELS[f] for f in POWER_FLAGS}
 ANALYSES = ("claim", "paper")
 
 
@@ -109,10 +114,17 @@ def _flags(p: dict, y: float | None, theta: float | None, thr: dict) -> dict[str
             f"underpowered: power {fmt(pw)}{below} at plausible θ {fmt(plausible)}, "
             f"se {fmt(p.get('se'))}"
         )
+    ay = fmt(abs(y) if y is not None else None)
     if "within_noise" in flags:
+        se = num(p.get("se"))
+        z = z_crit(thr["alpha"]) if thr.get("alpha") else None
+        zse = z * se if z is not None and se is not None else None
         reasons.append(
-            f"within noise: |y| {fmt(abs(y) if y is not None else None)} < MDE {fmt(mde)}"
+            f"not distinguishable from zero at α {fmt(thr.get('alpha'))}: |y| {ay} < "
+            f"{fmt(z)}·se {fmt(zse)}"
         )
+    if "below_mde" in flags:
+        reasons.append(f"below MDE: |y| {ay} < MDE {fmt(mde)}")
     if "exaggerated" in flags:
         above = thr.get("exaggerated") or 2
         reasons.append(f"exaggerated: type M {fmt(tm)} > {fmt(above, 1)} at θ {fmt(plausible)}")
