@@ -204,52 +204,30 @@ MODEL_SENSITIVITY = [
     "ok",
 ]
 
-#: pandas dtypes of POWER (flags are nullable booleans: NA where a flag cannot be computed)
+#: pandas dtypes of POWER: flags are nullable booleans (NA where a flag cannot be computed),
+#: these columns are text, and every other column is a float
+POWER_TEXT = [
+    "effect_id",
+    "paper_id",
+    "title",
+    "span",
+    "benchmark",
+    "family",
+    "metric_kind",
+    "test",
+    "sigma_run_source",
+    "model_status",
+    "flag_reason",
+    "hedge_local",
+    "paper_hedge",
+]
 POWER_DTYPES = {
-    **{
-        c: "float64"
-        for c in [
-            "y",
-            "baseline",
-            "se",
-            "agreement",
-            "mde",
-            "power_reported",
-            "plausible_effect",
-            "power_plausible",
-            "type_s",
-            "type_m",
-            "sigma_run",
-            "se_total",
-            "mde_total",
-            "power_reported_total",
-            "power_plausible_total",
-            "type_s_total",
-            "type_m_total",
-        ]
-    },
+    **{c: "float64" for c in POWER},
     **{c: "boolean" for c in POWER_FLAGS},
     **{f"{c}_total": "boolean" for c in POWER_FLAGS},
     "assessed": "bool",
     "n": "Int64",
-    **{
-        c: "string"
-        for c in [
-            "effect_id",
-            "paper_id",
-            "title",
-            "span",
-            "benchmark",
-            "family",
-            "metric_kind",
-            "test",
-            "sigma_run_source",
-            "model_status",
-            "flag_reason",
-            "hedge_local",
-            "paper_hedge",
-        ]
-    },
+    **{c: "string" for c in POWER_TEXT},
 }
 
 #: results/power_summary.csv.
