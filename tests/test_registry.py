@@ -221,6 +221,8 @@ def test_invalid_yaml_names_the_file(tmp_path):
             GOOD_ENTRY.replace("proportion", "mean_score"),
             r"entry 'GSM8K', key 'item_sd': a mean_score",
         ),
+        # matched without case, "IN-A" would be every "in a" of running text
+        (GOOD_ENTRY.replace("[GSM-8K]", "[GSM-8K, IN-A]"), r"entry 'GSM8K', key 'aliases'.*'in a'"),
     ],
 )
 def test_bad_entries_name_file_entry_and_key(tmp_path, body, message):
@@ -294,3 +296,12 @@ def test_voc_and_iwslt_sizes(registry):
     for name in ("PASCAL VOC", "PASCAL VOC 2012"):
         assert registry.get(name)["n"] is None
         assert "n null" in registry.get(name)["source"]
+
+
+def test_a_case_sensitive_short_alias_does_not_match_english(tmp_path):
+    entry = GOOD_ENTRY.replace("[GSM-8K]", "[GSM-8K, IN-A]") + "    case_sensitive: true\n"
+    path = tmp_path / "reg.yaml"
+    path.write_text(_registry_text("  GSM8K:" + entry))
+    reg = load_registry(path)
+    assert reg.find_in("resulting in a lack of data") == []
+    assert [m[0] for m in reg.find_in("accuracy on IN-A rises")] == ["GSM8K"]

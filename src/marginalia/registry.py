@@ -45,6 +45,49 @@ _BEFORE = r"(?<![^\W_])"
 _AFTER = r"(?![^\W_]|\+)(?![-\u2010\u2011][^\W_])"
 
 
+# short English words: a case-insensitive alias made only of these matches ordinary text
+_ENGLISH_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "in",
+        "on",
+        "of",
+        "to",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "as",
+        "is",
+        "it",
+        "its",
+        "be",
+        "we",
+        "our",
+        "or",
+        "and",
+        "no",
+        "not",
+        "all",
+        "any",
+        "one",
+        "two",
+        "i",
+        "ii",
+        "iii",
+        "x",
+        "us",
+        "up",
+        "so",
+        "if",
+        "do",
+    }
+)
+
+
 def name_key(name: str) -> str:
     """Matching key of a benchmark name: letters and digits, casefolded, '+' as 'plus'."""
     return "".join("plus" if r == "+" else r.casefold() for r in _RUN.findall(str(name)))
@@ -266,6 +309,16 @@ def _check_entry(raw: Any, where: str) -> dict[str, Any]:
     cs = raw.get("case_sensitive", False)
     if not isinstance(cs, bool):
         raise MarginaliaError(f"{where}, key 'case_sensitive': {cs!r} is not true or false")
+    if not cs:
+        for alias in aliases:
+            runs = [r.casefold() for r in _RUN.findall(alias)]
+            if runs and all(r in _ENGLISH_WORDS for r in runs):
+                # "IN-A" matched without case is every "in a" of running text
+                raise MarginaliaError(
+                    f"{where}, key 'aliases': {alias!r} reads as the English words "
+                    f"{' '.join(runs)!r} when matched without case; mark the entry "
+                    "'case_sensitive: true' or drop the alias"
+                )
     return {
         "aliases": list(aliases),
         "n": n,
