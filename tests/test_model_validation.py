@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,10 @@ def test_simulated_tables_have_realistic_structure():
     settings = ValidationSettings()
     rng = np.random.default_rng(5)
     truth = draw_truth(rng, settings, priors_for("pp"))
-    assert set(truth) == {p for p in PARAMETERS if " - " not in p}
+    assert set(truth) == {p for p in PARAMETERS if not p.startswith("class_mean")}
+    assert truth["tau_total"] ** 2 == pytest.approx(
+        truth["tau_paper"] ** 2 + truth["tau_bench"] ** 2 + truth["tau_effect"] ** 2
+    )
     assert truth["tau_paper"] >= 0 and truth["sigma_run"] > 0 and truth["sigma_unknown"] > 0
     df = simulate_effects(rng, settings, truth)
     per_paper = df.groupby("paper_id").size()
@@ -70,13 +72,16 @@ def test_prior_truth_follows_the_model_priors():
     log_su = np.log(draws["sigma_unknown"])
     assert abs(np.median(draws["sigma_unknown"]) - priors.sigma_unknown_median) < 0.1
     assert abs(log_su.std() - priors.sigma_unknown_log_sd) < 0.03
-    assert abs(draws["tau_paper"].mean() - priors.tau_paper_sd * math.sqrt(2 / math.pi)) < 0.15
+    # total SD ~ half-t3(0, 5): median 5 * 0.765 (the t3 quartile); shares ~ Dirichlet(2, 2, 2)
+    assert abs(np.median(draws["tau_total"]) - priors.tau_total_scale * 0.7649) < 0.2
+    share = draws["tau_paper"] ** 2 / draws["tau_total"] ** 2
+    assert abs(share.mean() - 1 / 3) < 0.02 and abs(share.var() - 2 / 63) < 0.005
 
 
 def test_fixed_truth_is_used_and_settings_are_checked():
     settings = ValidationSettings.from_config({"truth": "fixed", "fixed": {"mu": 7.5}})
     truth = draw_truth(np.random.default_rng(0), settings, priors_for("pp"))
-    assert truth["mu"] == 7.5 and truth["beta_hedge[marginal]"] == -1.5
+    assert truth["mu"] == 7.5 and truth["tau_effect"] == 1.0
     with pytest.raises(MarginaliaError, match="validation.truth"):
         ValidationSettings.from_config({"truth": "posterior"})
     with pytest.raises(MarginaliaError, match="validation.n_papers"):
@@ -133,8 +138,8 @@ def test_fast_simulation_check_recovers_parameters():
     assert list(coverage["parameter"]) == [*PARAMETERS, THETA]
     assert (coverage["n_datasets"] == 4).all()
     scalar = records[records["parameter"] != THETA]
-    # 36 intervals at 90%: most must cover the truth
-    assert len(scalar) == 36
+    # 11 quantities x 4 data sets = 44 intervals at 90%: most must cover the truth
+    assert len(scalar) == 44
     assert scalar["covered"].mean() >= 0.75
     theta = coverage.set_index("parameter").loc[THETA]
     assert theta["n_intervals"] > 4 * 50

@@ -394,14 +394,28 @@ def _by_id(df):
     return df.set_index("effect_id")
 
 
+UNPAIRED = {"test": "unpaired"}
+
+
+def test_default_test_is_paired():
+    std, comparisons, papers = synthetic_tables()
+    df, _ = analyze(std, comparisons, papers, REGISTRY, {}, sigma_run=None)
+    tested = df[df["assessed"].astype(bool)]
+    proportion = tested[tested["metric_kind"] == "proportion"]
+    assert len(proportion) and set(proportion["test"]) <= {"mcnemar", "unpaired"}
+    assert (proportion["test"] == "mcnemar").any()
+
+
 def test_analyze_flags_reasons_and_columns():
     std, comparisons, papers = synthetic_tables()
+    # the figures below are those of the normal test with the standardized SE (the default is
+    # the paired McNemar test: test_default_test_is_paired)
     power_df, summary_df = analyze(
         std,
         comparisons,
         papers,
         REGISTRY,
-        {},
+        UNPAIRED,
         sigma_run=None,
         diagnostics={"ok": True, "reasons": []},
     )
@@ -478,7 +492,7 @@ def test_analyze_flags_reasons_and_columns():
 
 def test_seed_noise_columns_and_source():
     std, comparisons, papers = synthetic_tables()
-    cfg = {"sigma_run": 0.5}
+    cfg = {"sigma_run": 0.5} | UNPAIRED
     df, _ = analyze(std, comparisons, papers, REGISTRY, cfg, sigma_run=2.0)
     a = _by_id(df).loc["p1#1"]
     assert a.sigma_run == 2.0 and a.sigma_run_source.startswith("model posterior mean")
@@ -503,7 +517,9 @@ def test_seed_noise_columns_and_source():
 def test_failed_or_absent_model_keeps_sampling_columns():
     std, comparisons, papers = synthetic_tables()
     diag = {"ok": False, "reasons": ["max R-hat 1.08 > 1.01"]}
-    df, summary = analyze(std, comparisons, papers, REGISTRY, {}, sigma_run=3.0, diagnostics=diag)
+    df, summary = analyze(
+        std, comparisons, papers, REGISTRY, UNPAIRED, sigma_run=3.0, diagnostics=diag
+    )
     a = _by_id(df).loc["p1#1"]
     assert a.model_status == "failed"
     assert a.mde == pytest.approx(11.9028, abs=1e-3) and bool(a.within_noise)

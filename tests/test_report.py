@@ -576,3 +576,45 @@ def test_within_noise_tile_counts_the_z_se_flag(tmp_path, tables):
     doc = render(tmp_path / "b", t, {"power": {"alpha": 0.1}})
     tile = _tile(doc, "tile-within-noise")
     assert tile.startswith("0 not distinguishable from zero") and "α = 0.1" in tile
+
+
+def _conclusion(doc: str) -> str:
+    m = re.search(r'<p class="conclusion" id="conclusion">(.*?)</p>', doc, flags=re.S)
+    assert m, "no conclusion sentence on the first screen"
+    return " ".join(html.unescape(m.group(1)).split())
+
+
+def test_first_screen_conclusion_is_computed_from_the_posterior(tmp_path, tables):
+    hc = tables["hedge_classes"]
+    claim = hc[(hc["analysis"] == "claim") & (hc["family"] == "pp")].set_index("hedge_class")
+    diff = claim.loc["marginal - strong"]
+    text = _conclusion(render(tmp_path / "a", tables))
+    assert f"{diff['eti_5']:.1f} to {diff['eti_95']:.1f}" in text
+    n_m, n_s = int(claim.loc["marginal", "n_effects"]), int(claim.loc["strong", "n_effects"])
+    assert f"{n_m} comparison" in text and f"{n_s} called strong" in text
+    assert "opposite bound" in text
+    # an interval that straddles 0 says the data cannot tell the classes apart; one that does
+    # not says which way
+    t = copy(tables)
+    t["hedge_classes"] = hc.copy()
+    row = (t["hedge_classes"]["analysis"] == "claim") & (
+        t["hedge_classes"]["hedge_class"] == "marginal - strong"
+    )
+    t["hedge_classes"].loc[
+        row & (t["hedge_classes"]["family"] == "pp"), ["mean", "eti_5", "eti_95"]
+    ] = [
+        -2.0,
+        -5.5,
+        1.5,
+    ]
+    assert "cannot tell" in _conclusion(render(tmp_path / "b", t))
+    t["hedge_classes"].loc[
+        row & (t["hedge_classes"]["family"] == "pp"), ["mean", "eti_5", "eti_95"]
+    ] = [
+        -4.0,
+        -6.5,
+        -1.5,
+    ]
+    text = _conclusion(render(tmp_path / "c", t))
+    assert "smaller than those behind claims called strong, by 4.0 pp" in text
+    assert "-6.5 to -1.5" in text

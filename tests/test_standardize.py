@@ -91,6 +91,13 @@ def binomial_se(p1, p2, n):
     return 100 * math.sqrt(p1 * (1 - p1) / n + p2 * (1 - p2) / n)
 
 
+def paired_se(p, n):
+    """McNemar SE (pp) at baseline p and no change, Card et al. (2020)'s agreement, written
+    here independently of the package: disagreement = 1 - P_a, P_a clipped to [|2p-1|, 1]."""
+    agree = min(max(0.41422307 + 0.58187475 * p, abs(2 * p - 1)), 1.0)
+    return 100 * math.sqrt((1 - agree) / n)
+
+
 # --------------------------------------------------------------------------- table contract
 
 
@@ -137,32 +144,41 @@ def test_binomial_se_at_stated_levels():
     r = one(benchmark="GSM8K", baseline=85.6, treatment=90.3, delta=4.7, unit="points")
     assert r.family == "pp" and r.y == pytest.approx(4.7)
     assert r.n == 1319 and r.metric_kind == "proportion" and r.baseline_level == 85.6
-    assert r.se == pytest.approx(1.2644, abs=1e-4)
-    assert r.se == pytest.approx(binomial_se(0.856, 0.903, 1319))
-    assert "two independent proportions" in r.se_reason
+    # paired by default (DESIGN.md §3): McNemar with Card et al.'s agreement at the baseline and
+    # a change of 0: P_a = 0.41422307 + 0.58187475 * 0.856 = 0.91231, sqrt(0.08769 / 1319)
+    assert r.se == pytest.approx(0.8154, abs=1e-4) and r.se_kind == "paired"
+    assert "paired (McNemar)" in r.se_reason
+    # the two-independent-samples SE is kept for the sensitivity fit and the band
+    assert r.se_unpaired == pytest.approx(1.2644, abs=1e-4)
+    assert r.se_unpaired == pytest.approx(binomial_se(0.856, 0.903, 1319))
+    assert 0.6 < r.se / r.se_unpaired < 0.8
 
 
 def test_binomial_se_baseline_from_treatment_minus_delta():
     # "84.86% on CIFAR-10 (+4.44%)": the baseline level is 80.42
     r = one(benchmark="GSM8K", treatment=84.86, delta=4.44, scale="ambiguous")
     assert r.baseline_level == pytest.approx(80.42)
-    assert r.se == pytest.approx(binomial_se(0.8042, 0.8486, 1319))
+    assert r.se == pytest.approx(paired_se(0.8042, 1319))
+    assert r.se_unpaired == pytest.approx(binomial_se(0.8042, 0.8486, 1319))
 
 
 def test_binomial_se_at_typical_baseline():
     r = one(benchmark="TypicalBench", delta=5.0, scale="absolute")
     assert r.baseline_level == 70
-    assert r.se == pytest.approx(binomial_se(0.70, 0.75, 1000))
-    assert r.se == pytest.approx(1.9937, abs=1e-4)
+    assert r.se == pytest.approx(paired_se(0.70, 1000))
+    assert r.se == pytest.approx(1.3359, abs=1e-4)
+    assert r.se_unpaired == pytest.approx(1.9937, abs=1e-4)
     assert "typical_baseline" in r.se_reason
 
 
 def test_binomial_se_upper_bound_without_baseline():
     r = one(benchmark="GSM8K", delta=3.0, scale="absolute")
-    assert r.se == pytest.approx(100 * math.sqrt(0.5 / 1319))
-    assert r.se == pytest.approx(1.9469, abs=1e-4)
+    # the largest disagreement of the regression: where 0.414 + 0.582 p = 1 - 2p (p = 0.227)
+    assert r.se == pytest.approx(100 * math.sqrt(0.453758 / 1319), rel=1e-5)
+    assert r.se == pytest.approx(1.8548, abs=1e-4)
+    assert r.se_unpaired == pytest.approx(100 * math.sqrt(0.5 / 1319))
     assert pd.isna(r.baseline_level)
-    assert "upper bound at p=0.5" in r.se_reason
+    assert "upper bound" in r.se_reason and r.se_kind == "paired"
     r2 = one({"missing_baseline": "omit"}, benchmark="GSM8K", delta=3.0, scale="absolute")
     assert pd.isna(r2.se) and "omit" in r2.se_reason and r2.n == 1319
 
@@ -172,7 +188,7 @@ def test_benchmark_alias_resolved_through_registry_object():
 
     registry = parse_registry(yaml.safe_dump(REGISTRY), "bench.yaml")
     r = one(registry=registry, benchmark="gsm-8k", baseline=50.0, treatment=52.0, delta=2.0)
-    assert r.n == 1319 and r.se == pytest.approx(binomial_se(0.5, 0.52, 1319))
+    assert r.n == 1319 and r.se == pytest.approx(paired_se(0.5, 1319))
 
 
 # --------------------------------------------------------------------------- other SE rules
@@ -181,7 +197,10 @@ def test_benchmark_alias_resolved_through_registry_object():
 def test_mean_score_rescaled_with_item_sd_se():
     r = one(benchmark="MT-Bench", metric="MT-Bench score", delta=0.4, unit="points")
     assert r.family == "pp" and r.y == pytest.approx(4.0)
-    assert r.se == pytest.approx(2.5 * math.sqrt(2 / 80) * 10)
+    # paired: the two systems' scores on an item correlate 0.5 (DESIGN.md §3)
+    assert r.se == pytest.approx(2.5 * math.sqrt(2 * (1 - 0.5) / 80) * 10)
+    assert r.se_kind == "paired_mean"
+    assert r.se_unpaired == pytest.approx(2.5 * math.sqrt(2 / 80) * 10)
     assert r.metric_kind == "mean_score" and "rescaled from 0-10" in r.scale_note
 
 
@@ -191,7 +210,8 @@ def test_correlation_fisher_z_se():
     )
     expected = 100 * math.sqrt(((1 - 0.8**2) ** 2 + (1 - 0.82**2) ** 2) / (1500 - 3))
     assert r.se == pytest.approx(expected) and r.se == pytest.approx(1.2580, abs=1e-4)
-    assert "Fisher z" in r.se_reason
+    assert "Fisher z" in r.se_reason and "approximate" in r.se_reason
+    assert r.se_kind == "unpaired_approx" and r.se_unpaired == pytest.approx(r.se)
 
 
 def test_correlation_on_unit_scale_times_100():
@@ -239,7 +259,8 @@ def test_f1_score_has_no_se():
 def test_relative_percent_converted_through_stated_baseline():
     r = one(benchmark="GSM8K", baseline=60.0, delta=10.0, scale="relative")
     assert r.family == "pp" and r.y == pytest.approx(6.0)
-    assert r.se == pytest.approx(binomial_se(0.60, 0.66, 1319))
+    assert r.se == pytest.approx(paired_se(0.60, 1319))
+    assert r.se_unpaired == pytest.approx(binomial_se(0.60, 0.66, 1319))
     assert "relative 10% of the stated baseline 60 = 6 pp" in r.scale_note
 
 

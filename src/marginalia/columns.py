@@ -61,6 +61,8 @@ STANDARDIZED_ADDED = [
     "y",
     "se",
     "se_reason",
+    "se_kind",
+    "se_unpaired",
     "n",
     "baseline_level",
     "metric_kind",
@@ -115,12 +117,33 @@ MODEL_HEDGE_CLASSES = [
     "hedge_class",
     "n_effects",
     "n_papers",
+    "n_known_se",
     "mean",
     "sd",
     "eti_5",
     "eti_95",
     "p_marginal_lt_strong",
     "reference_class",
+    "note",
+]
+
+#: results/model/checks.csv: predictive checks, contraction and power-scaling sensitivity of
+#: each primary fit (marginalia.model.checks); columns a kind of check does not use are empty.
+MODEL_CHECKS = [
+    "family",
+    "analysis",
+    "check",
+    "quantity",
+    "observed",
+    "mean",
+    "lo",
+    "hi",
+    "p_value",
+    "prior_sd",
+    "posterior_sd",
+    "contraction",
+    "prior_sensitivity",
+    "likelihood_sensitivity",
     "note",
 ]
 

@@ -69,6 +69,7 @@ def final_outputs():
         "results/model/effects_standardized.csv",
         "results/model/diagnostics.json",
         "results/model/sensitivity.csv",
+        "results/model/checks.csv",
         "results/power.csv",
         "results/power_summary.csv",
         "results/report.html",

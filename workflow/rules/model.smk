@@ -38,6 +38,7 @@ rule fit_model:
         comparisons="results/model/comparisons.csv",
         loo="results/model/loo.csv",
         sensitivity="results/model/sensitivity.csv",
+        checks="results/model/checks.csv",
         diagnostics="results/model/diagnostics.json",
     log:
         "logs/fit_model/fit_model.log",

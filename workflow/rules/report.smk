@@ -12,6 +12,7 @@ rule render_report:
         comparisons="results/model/comparisons.csv",
         loo="results/model/loo.csv",
         sensitivity="results/model/sensitivity.csv",
+        checks="results/model/checks.csv",
         diagnostics="results/model/diagnostics.json",
         power="results/power.parquet",
         power_summary="results/power_summary.csv",

@@ -19,6 +19,7 @@ from marginalia.errors import MarginaliaError
 __all__ = [
     "ANALYSES",
     "HEDGE_CLASSES",
+    "LEVELS",
     "NO_EFFECTS",
     "REQUIRED_COLUMNS",
     "UNNAMED",
@@ -48,6 +49,8 @@ REQUIRED_COLUMNS = (
     "in_model",
 )
 UNNAMED = "unnamed@"
+#: the three variance components of theta, in the order of the Dirichlet shares
+LEVELS = ("paper", "bench", "effect")
 NO_EFFECTS = "no effects to model"
 
 
@@ -94,6 +97,7 @@ class ModelData:
             "bench": list(self.benches),
             "hedge": list(self.hedges),
             "hedge_free": list(self.hedges[1:]),
+            "level": list(LEVELS),
         }
 
 

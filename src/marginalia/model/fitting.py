@@ -18,13 +18,13 @@ import xarray as xr
 from marginalia.errors import MarginaliaError
 from marginalia.model.data import NO_EFFECTS, ModelData, prepare_data
 from marginalia.model.diagnostics import sample_gated
-from marginalia.model.likelihood import MODEL_BUILDERS
-from marginalia.model.recovery import recovery
+from marginalia.model.likelihood import HIERARCHICAL_KINDS, MODEL_BUILDERS
+from marginalia.model.recovery import class_means, posterior_draws, recovery
 from marginalia.model.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FEW_EFFECTS", "HierarchicalFit", "fit_data", "fit_hierarchical"]
+__all__ = ["FEW_EFFECTS", "HierarchicalFit", "fit_data", "fit_hierarchical", "for_analysis"]
 
 FEW_EFFECTS = 10
 
@@ -100,14 +100,54 @@ def fit_data(
         "name": name,
         "model": kind,
         "family": data.family,
-        "analysis": data.analysis if kind == "hierarchical" else "",
+        "analysis": data.analysis if kind in HIERARCHICAL_KINDS else "",
         "n_effects": data.n_effects,
         "n_papers": len(data.papers),
         "n_benchmarks": len(data.benches),
-        "notes": _data_notes(data) if kind == "hierarchical" else [],
+        "notes": _data_notes(data) if kind in HIERARCHICAL_KINDS else [],
         **diag,
     }
-    if kind == "hierarchical":
+    if kind in HIERARCHICAL_KINDS:
         diag["reference_class"] = data.reference
         diag["hedge_classes"] = list(data.hedges)
     return HierarchicalFit(name=name, model=kind, data=data, idata=idata, diagnostics=diag)
+
+
+def for_analysis(fit: HierarchicalFit, data: ModelData) -> HierarchicalFit:
+    """The fit of another analysis of the same effects, without sampling again.
+
+    The hedge class is not in the primary model (DESIGN.md §4), so the claim- and paper-level
+    fits of a family have the same likelihood and the same posterior; only the classes over
+    which ``theta`` is averaged differ. This reuses ``fit``'s draws (same effects, same order)
+    and recomputes ``class_mean`` for ``data``'s classes.
+    """
+    if fit.model != "hierarchical" or data.effect_ids != fit.data.effect_ids:
+        raise MarginaliaError("for_analysis: needs a primary fit of the same effects")
+    post = fit.idata.posterior.to_dataset()
+    theta = posterior_draws(fit.idata, "theta")
+    shape = (int(post.sizes["chain"]), int(post.sizes["draw"]))
+    means = class_means(theta, data).reshape(*shape, -1)
+    post = post.drop_vars("class_mean").drop_dims("hedge", errors="ignore")
+    post = post.assign(
+        class_mean=xr.DataArray(means, dims=("chain", "draw", "hedge")).assign_coords(
+            hedge=list(data.hedges)
+        )
+    )
+    idata = fit.idata.copy()
+    idata["posterior"] = xr.DataTree(post)
+    if "constant_data" in idata.children:  # the record of the classes is this analysis's
+        const = idata.constant_data.to_dataset()
+        if "hedge_idx" in const:
+            const = const.assign(hedge_idx=(const["hedge_idx"].dims, data.hedge_idx))
+        idata["constant_data"] = xr.DataTree(const)
+    name = f"{data.family}_{data.analysis}"
+    diag = dict(fit.diagnostics)
+    diag.update(
+        name=name,
+        analysis=data.analysis,
+        notes=_data_notes(data),
+        reference_class=data.reference,
+        hedge_classes=list(data.hedges),
+        reused_from=fit.name,
+    )
+    return HierarchicalFit(name=name, model=fit.model, data=data, idata=idata, diagnostics=diag)

@@ -16,11 +16,16 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from marginalia.errors import MarginaliaError
-from marginalia.model.data import NO_EFFECTS, Grouping, ModelData, grouping
+from marginalia.model.data import LEVELS, NO_EFFECTS, Grouping, ModelData, grouping
 from marginalia.model.priors import Priors
 
+#: model kinds with paper, benchmark and effect terms (recovered after sampling)
+HIERARCHICAL_KINDS = ("hierarchical", "hedge_in_mean")
+
 __all__ = [
+    "HIERARCHICAL_KINDS",
     "MODEL_BUILDERS",
+    "build_hedge_in_mean_model",
     "build_complete_pooling_model",
     "build_hierarchical_model",
     "build_no_pooling_model",
@@ -35,19 +40,30 @@ def _scatter(values: Any, col: np.ndarray, n: int) -> Any:
 
 
 def marginal_loglik(
-    resid: Any, noise_var: Any, tau_paper: Any, tau_bench: Any, group: Grouping
+    resid: Any,
+    noise_var: Any,
+    tau_paper: Any,
+    tau_bench: Any,
+    group: Grouping,
+    tau_effect: Any = 0.0,
 ) -> Any:
-    """log N(resid | 0, Sigma) with the paper and benchmark effects integrated out (PyTensor).
+    """log N(resid | 0, Sigma) with the paper, benchmark and effect terms integrated out.
 
-    ``Sigma = D + tau_paper^2 Z_p Z_p' + tau_bench^2 Z_b Z_b'`` with ``D = diag(noise_var)``.
-    Lone levels go into the diagonal, ``d_k = noise_var_k + tau_paper^2 [lone paper] +
-    tau_bench^2 [lone benchmark]``; shared levels by the Woodbury identity and the matrix
+    ``Sigma = D + tau_paper^2 Z_p Z_p' + tau_bench^2 Z_b Z_b'`` with ``D = diag(noise_var +
+    tau_effect^2)`` (PyTensor). Lone levels go into the diagonal too, ``d_k = noise_var_k +
+    tau_effect^2 + tau_paper^2 [lone paper] + tau_bench^2 [lone benchmark]``; shared levels by
+    the Woodbury identity and the matrix
     determinant lemma on ``A = I + G^1/2 Z' D^-1 Z G^1/2``. Within the paper block and within
     the benchmark block ``A`` is diagonal (an effect has one paper and one benchmark), so the
     larger block is eliminated in closed form and only the Schur complement of the smaller one
     (``S >= I``: well conditioned even at tau = 0) needs a Cholesky factor.
     """
-    d = noise_var + pt.sqr(tau_paper) * group.lone_paper + pt.sqr(tau_bench) * group.lone_bench
+    d = (
+        noise_var
+        + pt.sqr(tau_effect)
+        + pt.sqr(tau_paper) * group.lone_paper
+        + pt.sqr(tau_bench) * group.lone_bench
+    )
     w = 1.0 / d
     rw = resid * w
     quad = pt.sum(resid * rw)
@@ -101,12 +117,30 @@ def _noise_priors(priors: Priors) -> tuple[Any, Any]:
     return sigma_run, sigma_unknown
 
 
-def build_hierarchical_model(data: ModelData, priors: Priors) -> pm.Model:
-    """The hierarchical model of docs/model.md for ``data`` (pure: builds, never samples).
+def _tau_priors(priors: Priors) -> tuple[Any, Any, Any]:
+    """tau_paper, tau_bench, tau_effect from the total SD (half-t3) and Dirichlet shares."""
+    total = pm.HalfStudentT("tau_total", nu=3, sigma=priors.tau_total_scale)
+    conc = np.full(len(LEVELS), priors.tau_share_concentration)
+    shares = pm.Dirichlet("tau_shares", a=conc, dims="level")
+    taus = [
+        pm.Deterministic(f"tau_{lv}", total * pt.sqrt(shares[i])) for i, lv in enumerate(LEVELS)
+    ]
+    return taus[0], taus[1], taus[2]
 
-    The free parameters are the population-level ones (mu, beta_hedge, beta_upto, tau_paper,
-    tau_bench, sigma_run, sigma_unknown); the paper and benchmark effects are integrated out
-    (potential ``y_marginal``) and drawn after sampling by :func:`recover_effects`. The
+
+def build_hierarchical_model(
+    data: ModelData, priors: Priors, *, hedge_in_mean: bool = False
+) -> pm.Model:
+    """The hierarchical model of DESIGN.md §4 for ``data`` (pure: builds, never samples).
+
+    ``y_k ~ N(theta_k + beta_upto [up to], s_k^2 + sigma_run^2)``, ``theta_k = mu + u_i + v_b +
+    e_k``: the hedge class is not in ``theta``'s mean (authors choose the size word after seeing
+    ``y``); the mean true improvement of a class is the per-draw mean of ``theta`` over the
+    class, computed after sampling (:func:`recover_effects`). ``hedge_in_mean`` builds the
+    opposite bound, ``theta_k = mu + beta_hedge[h(k)] + ...`` (a sensitivity fit).
+    The free parameters are the population-level ones (mu, beta_upto, the total SD and its
+    shares, sigma_run, sigma_unknown; beta_hedge in the bound); the paper, benchmark and effect
+    terms are integrated out (potential ``y_marginal``) and drawn after sampling. The
     grouping (which effects share a paper or benchmark) is fixed when the model is built; the
     index arrays are also stored as ``pm.Data`` for the record (constant_data group).
     """
@@ -120,24 +154,28 @@ def build_hierarchical_model(data: ModelData, priors: Priors) -> pm.Model:
         upto = pm.Data("upto", data.upto, dims="effect")
 
         mu = pm.Normal("mu", mu=priors.mu_mean, sigma=priors.mu_sd)
-        if len(data.hedges) > 1:
-            free = pm.Normal("beta_hedge_free", 0.0, priors.beta_hedge_sd, dims="hedge_free")
-            beta_values = pt.concatenate([pt.zeros(1), free])
-        else:
-            beta_values = pt.zeros(1)
-        beta_hedge = pm.Deterministic("beta_hedge", beta_values, dims="hedge")
-        beta_upto = pm.Normal("beta_upto", 0.0, priors.beta_upto_sd)
-        tau_paper = pm.HalfNormal("tau_paper", sigma=priors.tau_paper_sd)
-        tau_bench = pm.HalfNormal("tau_bench", sigma=priors.tau_bench_sd)
+        mean = mu + pm.Normal("beta_upto", 0.0, priors.beta_upto_sd) * upto
+        if hedge_in_mean:
+            if len(data.hedges) > 1:
+                free = pm.Normal("beta_hedge_free", 0.0, priors.beta_hedge_sd, dims="hedge_free")
+                beta_values = pt.concatenate([pt.zeros(1), free])
+            else:
+                beta_values = pt.zeros(1)
+            beta_hedge = pm.Deterministic("beta_hedge", beta_values, dims="hedge")
+            mean = mean + beta_hedge[hedge_idx]
+        tau_paper, tau_bench, tau_effect = _tau_priors(priors)
         sigma_run, sigma_unknown = _noise_priors(priors)
-
-        pm.Deterministic("class_mean", mu + beta_hedge, dims="hedge")
-        mean = mu + beta_hedge[hedge_idx] + beta_upto * upto
         noise_var = _noise_variance(data, sigma_run, sigma_unknown)
         pm.Potential(
-            "y_marginal", marginal_loglik(data.y - mean, noise_var, tau_paper, tau_bench, group)
+            "y_marginal",
+            marginal_loglik(data.y - mean, noise_var, tau_paper, tau_bench, group, tau_effect),
         )
     return model
+
+
+def build_hedge_in_mean_model(data: ModelData, priors: Priors) -> pm.Model:
+    """The bound of DESIGN.md §4: the hedge class shifts the prior mean of ``theta``."""
+    return build_hierarchical_model(data, priors, hedge_in_mean=True)
 
 
 def build_complete_pooling_model(data: ModelData, priors: Priors) -> pm.Model:
@@ -165,6 +203,7 @@ def build_no_pooling_model(data: ModelData, priors: Priors) -> pm.Model:
 
 MODEL_BUILDERS = {
     "hierarchical": build_hierarchical_model,
+    "hedge_in_mean": build_hedge_in_mean_model,
     "complete_pooling": build_complete_pooling_model,
     "no_pooling": build_no_pooling_model,
 }

@@ -16,12 +16,14 @@ import xarray as xr
 
 from marginalia.errors import MarginaliaError
 from marginalia.model.data import Grouping, ModelData, grouping
+from marginalia.model.likelihood import HIERARCHICAL_KINDS
 from marginalia.model.priors import Priors
 
 __all__ = [
     "RECOVERY_CHUNK",
     "RECOVERY_STREAM",
     "Recover",
+    "class_means",
     "draw_hierarchical_effects",
     "noise_draws",
     "posterior_draws",
@@ -54,13 +56,15 @@ def draw_hierarchical_effects(
     tau_bench: np.ndarray,
     group: Grouping,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    tau_effect: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One exact draw of the integrated-out effects per posterior draw (NumPy).
 
-    ``resid`` (draws, effect) is y - (mu + beta_hedge + beta_upto * upto); ``noise_var`` the
-    matching ``s_k^2 + sigma_run^2``. Returns the standardized effects of the shared papers and
-    of the shared benchmarks (draws, columns of :class:`Grouping`), and the lone paper and lone
-    benchmark effects (draws, effect; 0 where the level is shared). The shared effects come from
+    ``resid`` (draws, effect) is y minus its mean (mu + beta_upto * upto, and beta_hedge in the
+    bound); ``noise_var`` the matching ``s_k^2 + sigma_run^2``. Returns the standardized effects
+    of the shared papers and of the shared benchmarks (draws, columns of :class:`Grouping`), the
+    lone paper and lone benchmark effects (draws, effect; 0 where the level is shared) and the
+    effect terms ``e_k`` (draws, effect; 0 without ``tau_effect``). The shared effects come from
     their Gaussian conditional ``N(A^-1 b, A^-1)`` by perturbation, ``z = A^-1 (b + G^1/2 Z'
     D^-1/2 xi_1 + xi_2)`` (solved through the Schur complement of the smaller block, as in
     :func:`marginal_loglik`), then each effect's lone terms from their conditional given the
@@ -69,7 +73,8 @@ def draw_hierarchical_effects(
     n_draws, n = resid.shape
     var_p = (tau_paper**2)[:, None] * group.lone_paper
     var_b = (tau_bench**2)[:, None] * group.lone_bench
-    w = 1.0 / (noise_var + var_p + var_b)
+    var_e = np.zeros((n_draws, 1)) if tau_effect is None else (tau_effect**2)[:, None]
+    w = 1.0 / (noise_var + var_p + var_b + var_e)
     src = resid * w + rng.standard_normal((n_draws, n)) * np.sqrt(w)
     every = slice(None)
 
@@ -112,9 +117,33 @@ def draw_hierarchical_effects(
     a0 = np.sqrt(var_p) * rng.standard_normal((n_draws, n))
     b0 = np.sqrt(var_b) * rng.standard_normal((n_draws, n))
     n0 = np.sqrt(noise_var) * rng.standard_normal((n_draws, n))
-    delta = (rho - a0 - b0 - n0) * w
+    if tau_effect is None:
+        e0 = np.zeros((n_draws, n))
+    else:
+        e0 = np.sqrt(var_e) * rng.standard_normal((n_draws, n))
+    delta = (rho - a0 - b0 - e0 - n0) * w
     z = {elim: z_e, kept: z_k}
-    return z["paper"], z["bench"], a0 + var_p * delta, b0 + var_b * delta
+    return z["paper"], z["bench"], a0 + var_p * delta, b0 + var_b * delta, e0 + var_e * delta
+
+
+def class_means(theta: np.ndarray, data: ModelData) -> np.ndarray:
+    """(draws, hedge) mean true improvement of each hedge class of ``data``, per draw.
+
+    Claim level: the mean of ``theta_k`` over the class's comparisons. Paper level (the class
+    is the paper's hedge): the mean over the class's papers of each paper's mean ``theta``, so
+    that papers count equally however many comparisons they report (DESIGN.md §4).
+    """
+    out = np.zeros((theta.shape[0], len(data.hedges)))
+    paper_idx = data.paper_idx
+    for h in range(len(data.hedges)):
+        mine = data.hedge_idx == h
+        if data.analysis == "paper":
+            papers = np.unique(paper_idx[mine])
+            per_paper = [theta[:, mine & (paper_idx == p)].mean(axis=1) for p in papers]
+            out[:, h] = np.mean(per_paper, axis=0)
+        else:
+            out[:, h] = theta[:, mine].mean(axis=1)
+    return out
 
 
 def _set_posterior(idata: xr.DataTree, new: Mapping[str, xr.DataArray]) -> None:
@@ -178,23 +207,29 @@ def recover_effects(
         theta = t0 + v0 / (v0 + noise_var) * (data.y[None, :] - t0 - n0)
         new = {"theta": xr.DataArray(theta.reshape(*shape, -1), dims=(*dims3, "effect"))}
         loc, var = np.zeros_like(noise_var), v0 + noise_var
-    elif model == "hierarchical":
+    elif model in HIERARCHICAL_KINDS:
         group = grouping(data)
-        beta = posterior_draws(idata, "beta_hedge")
-        mean = (
-            posterior_draws(idata, "mu")[:, None]
-            + beta[:, data.hedge_idx]
-            + posterior_draws(idata, "beta_upto")[:, None] * data.upto[None, :]
-        )
+        base = np.repeat(posterior_draws(idata, "mu")[:, None], data.n_effects, axis=1)
+        if "beta_hedge" in idata.posterior:  # the hedge-in-the-mean bound
+            base = base + posterior_draws(idata, "beta_hedge")[:, data.hedge_idx]
+        mean = base + posterior_draws(idata, "beta_upto")[:, None] * data.upto[None, :]
         tau_paper = posterior_draws(idata, "tau_paper")
         tau_bench = posterior_draws(idata, "tau_bench")
+        tau_effect = posterior_draws(idata, "tau_effect")
         n_draws = mean.shape[0]
         u = np.zeros((n_draws, len(data.papers)))
         v = np.zeros((n_draws, len(data.benches)))
+        e = np.zeros((n_draws, data.n_effects))
         for start in range(0, n_draws, RECOVERY_CHUNK):
             sl = slice(start, start + RECOVERY_CHUNK)
-            z_p, z_b, lone_p, lone_b = draw_hierarchical_effects(
-                data.y[None, :] - mean[sl], noise_var[sl], tau_paper[sl], tau_bench[sl], group, rng
+            z_p, z_b, lone_p, lone_b, e[sl] = draw_hierarchical_effects(
+                data.y[None, :] - mean[sl],
+                noise_var[sl],
+                tau_paper[sl],
+                tau_bench[sl],
+                group,
+                rng,
+                tau_effect[sl],
             )
             u[sl][:, group.shared_papers] = tau_paper[sl, None] * z_p
             v[sl][:, group.shared_benches] = tau_bench[sl, None] * z_b
@@ -202,7 +237,8 @@ def recover_effects(
             lb = group.lone_bench > 0
             u[sl][:, data.paper_idx[lp]] = lone_p[:, lp]
             v[sl][:, data.bench_idx[lb]] = lone_b[:, lb]
-        theta = mean + u[:, data.paper_idx] + v[:, data.bench_idx]
+        # "up to" is a maximum over noisy results: its excess is in y, not in theta
+        theta = base + u[:, data.paper_idx] + v[:, data.bench_idx] + e
         loc = (
             mean
             + u[:, data.paper_idx] * (1.0 - group.lone_paper)
@@ -210,6 +246,7 @@ def recover_effects(
         )
         var = (
             noise_var
+            + (tau_effect**2)[:, None]
             + (tau_paper**2)[:, None] * group.lone_paper
             + (tau_bench**2)[:, None] * group.lone_bench
         )
@@ -217,12 +254,19 @@ def recover_effects(
             "u_paper": xr.DataArray(u.reshape(*shape, -1), dims=(*dims3, "paper")),
             "v_bench": xr.DataArray(v.reshape(*shape, -1), dims=(*dims3, "bench")),
             "theta": xr.DataArray(theta.reshape(*shape, -1), dims=(*dims3, "effect")),
+            "class_mean": xr.DataArray(
+                class_means(theta, data).reshape(*shape, -1), dims=(*dims3, "hedge")
+            ),
         }
     else:
         raise MarginaliaError(f"recover_effects: nothing to recover for model {model!r}")
     coords = {"effect": list(data.effect_ids)}
-    if model == "hierarchical":
-        coords |= {"paper": list(data.papers), "bench": list(data.benches)}
+    if model in HIERARCHICAL_KINDS:
+        coords |= {
+            "paper": list(data.papers),
+            "bench": list(data.benches),
+            "hedge": list(data.hedges),
+        }
     _set_posterior(
         idata,
         {k: a.assign_coords({d: coords[d] for d in a.dims if d in coords}) for k, a in new.items()},
@@ -240,7 +284,7 @@ def recovery(data: ModelData, kind: str, priors: Priors) -> Recover | None:
 
     The effects are drawn with a generator seeded by the attempt's sampler seed: reproducible.
     """
-    if kind not in ("hierarchical", "no_pooling"):
+    if kind not in (*HIERARCHICAL_KINDS, "no_pooling"):
         return None
 
     def recover(idata: xr.DataTree, seed: int, log_likelihood: bool) -> xr.DataTree:

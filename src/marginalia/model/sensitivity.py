@@ -6,6 +6,12 @@ sensitivity fits put them back in, read once as points (``y_points``) and once a
 a typical baseline (``y_relative``), and refit the claim-level pp model; the table puts ``mu``
 and the per-class estimates of each fit beside the primary fit's. A reading is not chosen by
 how well it agrees with the other effects (that would be circular): both are shown.
+
+A third fit uses the two-independent-samples SE (``se_unpaired``) instead of the paired
+default. A fourth puts the hedge class into the prior mean of ``theta`` (``hedge_in_mean``): the
+opposite bound of the primary estimand (DESIGN.md §4). The primary fit is right when authors
+choose their size word from the reported ``y``; if they also saw results the abstract leaves
+out, its class difference is biased toward zero and the bound's is biased away from it.
 """
 
 from __future__ import annotations
@@ -21,8 +27,20 @@ from marginalia.model.fitting import HierarchicalFit, fit_data
 from marginalia.model.settings import ModelSettings, interval_columns
 from marginalia.model.tables import hedge_classes_table, summary_table
 
-__all__ = ["READINGS", "ambiguous_reading", "fit_sensitivities", "sensitivity_rows"]
+__all__ = [
+    "HEDGE_IN_MEAN",
+    "READINGS",
+    "UNPAIRED_SE",
+    "ambiguous_reading",
+    "fit_sensitivities",
+    "sensitivity_rows",
+    "unpaired_reading",
+]
 
+#: the sensitivity fit with the hedge class in theta's prior mean (the opposite bound)
+HEDGE_IN_MEAN = "hedge_in_mean"
+#: the sensitivity fit with unpaired (two independent samples) SEs
+UNPAIRED_SE = "unpaired_se"
 #: name of each sensitivity fit -> the standardized columns it reads
 READINGS = {
     "ambiguous_as_points": ("y_points", "se_points"),
@@ -46,6 +64,22 @@ def ambiguous_reading(std_df: pd.DataFrame, name: str) -> tuple[pd.DataFrame, in
     out.loc[add, "y"] = y[add].astype(float)
     out.loc[add, "se"] = pd.to_numeric(std_df.loc[add, secol], errors="coerce").astype(float)
     return out, int(add.sum())
+
+
+def unpaired_reading(std_df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``std_df`` with the unpaired SE (``se_unpaired``) in place of the paired ``se`` of every
+    modelled pp row that has one, and how many rows that changes (0 without the column)."""
+    if "se_unpaired" not in std_df.columns:
+        return std_df, 0
+    alt = pd.to_numeric(std_df["se_unpaired"], errors="coerce").astype(float)
+    se = pd.to_numeric(std_df["se"], errors="coerce").astype(float)
+    in_model = std_df["in_model"].astype("boolean").fillna(False).astype(bool)
+    change = (in_model & alt.notna() & se.notna() & (alt != se)).to_numpy()
+    if not change.any():
+        return std_df, 0
+    out = std_df.copy()
+    out.loc[change, "se"] = alt[change]
+    return out, int(change.sum())
 
 
 def sensitivity_rows(
@@ -85,11 +119,18 @@ def fit_sensitivities(
     """The sensitivity table (primary claim-level pp fit first) and the extra fits' diagnostics."""
     tables = [sensitivity_rows(primary, "primary", 0, settings)]
     diags: list[dict[str, Any]] = []
+    runs: list[tuple[str, pd.DataFrame, int, str]] = []
     for name in READINGS:
         df, n_changed = ambiguous_reading(std_df, name)
-        if n_changed == 0:
-            continue
-        fit = fit_data(prepare_data(df, "pp", "claim"), "hierarchical", settings, cores=cores)
+        if n_changed:
+            runs.append((name, df, n_changed, "hierarchical"))
+    df, n_changed = unpaired_reading(std_df)
+    if n_changed:  # two-independent-samples SEs instead of the paired default
+        runs.append((UNPAIRED_SE, df, n_changed, "hierarchical"))
+    # the opposite bound of the estimand: the hedge class in theta's prior mean
+    runs.append((HEDGE_IN_MEAN, std_df, 0, "hedge_in_mean"))
+    for name, df, n_changed, kind in runs:
+        fit = fit_data(prepare_data(df, "pp", "claim"), kind, settings, cores=cores)
         diag = dict(fit.diagnostics)
         diag["name"] = f"sensitivity_{name}"
         diags.append(diag)

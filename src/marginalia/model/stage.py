@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from marginalia.columns import (
+    MODEL_CHECKS,
     MODEL_COMPARISONS,
     MODEL_HEDGE_CLASSES,
     MODEL_LOO,
@@ -25,8 +26,9 @@ from marginalia.columns import (
     MODEL_SUMMARY,
 )
 from marginalia.errors import MarginaliaError
+from marginalia.model.checks import model_checks
 from marginalia.model.data import ANALYSES, NO_EFFECTS, check_columns, prepare_data, select_effects
-from marginalia.model.fitting import fit_data
+from marginalia.model.fitting import fit_data, for_analysis
 from marginalia.model.priors import FAMILIES, prior_table
 from marginalia.model.sensitivity import fit_sensitivities
 from marginalia.model.settings import ModelSettings, interval_columns
@@ -56,6 +58,7 @@ OUTPUT_KEYS = (
     "comparisons",
     "loo",
     "sensitivity",
+    "checks",
     "diagnostics",
 )
 
@@ -73,6 +76,7 @@ class ModelResult:
     priors: pd.DataFrame
     comparison_trees: dict[str, xr.DataTree] = field(default_factory=dict)
     sensitivity: pd.DataFrame = field(default_factory=lambda: _empty(MODEL_SENSITIVITY))
+    checks: pd.DataFrame = field(default_factory=lambda: _empty(MODEL_CHECKS))
 
     @property
     def ok(self) -> bool:
@@ -98,7 +102,7 @@ def run_model(
     lo, hi = interval_columns(settings.interval_prob)
     trees: dict[str, xr.DataTree] = {}
     comparison_trees: dict[str, xr.DataTree] = {}
-    summaries, hedges, comparisons, loos = [], [], [], []
+    summaries, hedges, comparisons, loos, checks = [], [], [], [], []
     fit_diags: list[dict[str, Any]] = []
     sensitivity = _empty(MODEL_SENSITIVITY)
     families: dict[str, dict[str, Any]] = {}
@@ -118,9 +122,22 @@ def run_model(
             continue
         families[family]["modelled"] = True
         loo_fits: dict[str, xr.DataTree] = {}
+        claim_fit = None
         for analysis in ANALYSES:
             data = prepare_data(std_df, family, analysis)
-            fit = fit_data(data, "hierarchical", settings, cores=cores)
+            if claim_fit is None:
+                fit = claim_fit = fit_data(data, "hierarchical", settings, cores=cores)
+                checks.append(
+                    model_checks(
+                        fit.idata,
+                        data,
+                        settings.priors[family],
+                        prob=settings.interval_prob,
+                        seed=settings.seed,
+                    )
+                )
+            else:  # same likelihood (the hedge is not in the model): reuse the draws
+                fit = for_analysis(claim_fit, data)
             trees[fit.name] = fit.idata
             loo_fits[f"hierarchical_{analysis}"] = fit.idata
             fit_diags.append(fit.diagnostics)
@@ -188,7 +205,7 @@ def run_model(
         summary=summary,
         hedge_classes=pd.concat(hedges, ignore_index=True)
         if hedges
-        else _empty([*MODEL_HEDGE_CLASSES[:7], lo, hi, *MODEL_HEDGE_CLASSES[9:]]),
+        else _empty([*MODEL_HEDGE_CLASSES[:8], lo, hi, *MODEL_HEDGE_CLASSES[10:]]),
         comparisons=pd.concat(comparisons, ignore_index=True)
         if comparisons
         else _empty(MODEL_COMPARISONS),
@@ -196,6 +213,7 @@ def run_model(
         diagnostics=diagnostics,
         priors=prior_tables,
         sensitivity=sensitivity,
+        checks=pd.concat(checks, ignore_index=True) if checks else _empty(MODEL_CHECKS),
     )
 
 
@@ -206,13 +224,17 @@ POSTERIOR_LAYOUT = (
     "same groups"
 )
 CHOICES = {
-    "identifiability": (
-        "beta_hedge of the reference class (none, else the first class present) is fixed at 0; "
-        "class_mean[c] = mu + beta_hedge[c] is the mean true improvement of class c for claims "
-        "without 'up to' (random effects average 0)"
+    "estimand": (
+        "the hedge class is not in theta's prior mean (authors choose the size word after seeing "
+        "y); class_mean[c] is, per draw, the mean of theta over the class's comparisons (paper "
+        "level: over its papers, each paper's mean). Valid when the hedge depends on theta only "
+        "through the reported y; the hedge-in-the-mean fit (sensitivity.csv) is the opposite "
+        "bound"
     ),
+    "up_to": "'up to' is a maximum over noisy results: beta_upto shifts y's mean, not theta",
     "random_effects": (
-        "paper and benchmark effects are integrated out analytically for sampling (no funnel); "
+        "paper, benchmark and single-comparison terms (tau_paper, tau_bench, tau_effect: a total "
+        "SD with Dirichlet shares) are integrated out analytically for sampling (no funnel); "
         "u_paper, v_bench and theta are then drawn exactly from their conditional posterior for "
         "every posterior draw"
     ),
@@ -228,8 +250,8 @@ CHOICES = {
         "log p(y_k | y_-k), with stable importance weights"
     ),
     "shrinkage": (
-        "posterior mean of s^2 / (s^2 + tau_paper^2 + tau_bench^2), s^2 = se^2 (or "
-        "sigma_unknown^2) + sigma_run^2"
+        "posterior mean of s^2 / (s^2 + tau_total^2), s^2 = se^2 (or sigma_unknown^2) + "
+        "sigma_run^2, tau_total^2 = tau_paper^2 + tau_bench^2 + tau_effect^2"
     ),
 }
 
@@ -256,8 +278,8 @@ def posterior_tree(result: ModelResult) -> xr.DataTree:
 
 def write_outputs(result: ModelResult, paths: Mapping[str, str | os.PathLike]) -> None:
     """Write posterior.nc, summary.csv, hedge_classes.csv, comparisons.csv, loo.csv,
-    sensitivity.csv and diagnostics.json to ``paths[key]`` for key in :data:`OUTPUT_KEYS`
-    (each atomically)."""
+    sensitivity.csv, checks.csv and diagnostics.json to ``paths[key]`` for key in
+    :data:`OUTPUT_KEYS` (each atomically)."""
     missing = [k for k in OUTPUT_KEYS if k not in paths]
     if missing:
         raise MarginaliaError(f"write_outputs: no path for {', '.join(missing)}")
@@ -268,4 +290,5 @@ def write_outputs(result: ModelResult, paths: Mapping[str, str | os.PathLike]) -
     write_csv(result.comparisons, paths["comparisons"])
     write_csv(result.loo, paths["loo"])
     write_csv(result.sensitivity, paths["sensitivity"])
+    write_csv(result.checks, paths["checks"])
     write_json(paths["diagnostics"], result.diagnostics)

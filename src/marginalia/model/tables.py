@@ -34,8 +34,11 @@ __all__ = [
 
 SUMMARY_PARAMETERS = (
     "mu",
+    "tau_total",
+    "tau_shares",
     "tau_paper",
     "tau_bench",
+    "tau_effect",
     "sigma_run",
     "sigma_unknown",
     "beta_upto",
@@ -84,16 +87,14 @@ def comparisons_table(fit: HierarchicalFit, settings: ModelSettings) -> pd.DataF
     """Per effect: reported y and se, posterior theta, pooling factor, P(theta > 0 / > rope).
 
     ``shrinkage`` is the posterior mean of the normal-normal pooling factor
-    ``s_k^2 / (s_k^2 + tau_paper^2 + tau_bench^2)`` with ``s_k^2 = se_k^2 + sigma_run^2``
-    (``sigma_unknown`` in place of an unknown se): 0 = the estimate stays at y_k, 1 = pulled
-    all the way to the population mean of its class.
+    ``s_k^2 / (s_k^2 + tau_total^2)`` with ``s_k^2 = se_k^2 + sigma_run^2`` (``sigma_unknown``
+    in place of an unknown se) and ``tau_total^2 = tau_paper^2 + tau_bench^2 + tau_effect^2``:
+    0 = the estimate stays at y_k, 1 = pulled all the way to the population mean.
     """
     data, idata = fit.data, fit.idata
     prob = settings.interval_prob
     theta = posterior_draws(idata, "theta")
-    tau_paper = posterior_draws(idata, "tau_paper")
-    tau_bench = posterior_draws(idata, "tau_bench")
-    tau2 = (tau_paper**2 + tau_bench**2)[:, None]
+    tau2 = (posterior_draws(idata, "tau_total") ** 2)[:, None]
     s2 = noise_draws(idata, data)
     rope = settings.rope_for(data.family)
     return pd.DataFrame(
@@ -115,8 +116,10 @@ def comparisons_table(fit: HierarchicalFit, settings: ModelSettings) -> pd.DataF
 
 
 def hedge_classes_table(fit: HierarchicalFit, prob: float) -> pd.DataFrame:
-    """Per hedge class the true mean improvement mu + beta_hedge[c]; and marginal - strong."""
+    """Per hedge class the mean true improvement (per draw, the mean of theta over the class's
+    comparisons; at paper level over its papers, each paper's mean); and marginal - strong."""
     data = fit.data
+    bound = "beta_hedge" in fit.idata.posterior
     lo, hi = interval_columns(prob)
     q = ((1 - prob) / 2, (1 + prob) / 2)
     means = posterior_draws(fit.idata, "class_mean")
@@ -137,12 +140,13 @@ def hedge_classes_table(fit: HierarchicalFit, prob: float) -> pd.DataFrame:
             "hedge_class": cls,
             "n_effects": data.class_counts[cls],
             "n_papers": data.class_papers[cls],
+            "n_known_se": int(data.se_known[data.hedge_idx == pos[cls]].sum()) if cls in pos else 0,
             "p_marginal_lt_strong": np.nan,
             "note": "",
         }
         if cls in pos:
             row.update(stats(means[:, pos[cls]]))
-            if cls == data.reference:
+            if bound and cls == data.reference:
                 row["note"] = "reference class (beta_hedge = 0)"
         else:
             row.update(empty)
@@ -157,6 +161,11 @@ def hedge_classes_table(fit: HierarchicalFit, prob: float) -> pd.DataFrame:
                 for p, h in zip(data.effect_papers, data.hedge_idx, strict=True)
                 if data.hedges[h] in ("marginal", "strong")
             }
+        ),
+        "n_known_se": sum(
+            int(data.se_known[data.hedge_idx == pos[c]].sum())
+            for c in ("marginal", "strong")
+            if c in pos
         ),
         "note": "",
     }
@@ -173,7 +182,7 @@ def hedge_classes_table(fit: HierarchicalFit, prob: float) -> pd.DataFrame:
     out.insert(0, "family", data.family)
     out.insert(0, "analysis", data.analysis)
     out["reference_class"] = data.reference
-    return out[[*MODEL_HEDGE_CLASSES[:5], "mean", "sd", lo, hi, *MODEL_HEDGE_CLASSES[9:]]]
+    return out[[*MODEL_HEDGE_CLASSES[:6], "mean", "sd", lo, hi, *MODEL_HEDGE_CLASSES[10:]]]
 
 
 def loo_table(

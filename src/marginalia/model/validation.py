@@ -58,16 +58,22 @@ __all__ = [
 # Evaluation-set sizes of real benchmarks (../shared/reference/README.md).
 BENCHMARK_SIZES = (164, 277, 400, 500, 805, 1172, 1319, 1821, 2376, 5000, 9815, 10000, 14042)
 HEDGES = ("none", "marginal", "strong")
-PARAMETERS = (
+SCALARS = (
     "mu",
+    "tau_total",
     "tau_paper",
     "tau_bench",
+    "tau_effect",
     "sigma_run",
     "sigma_unknown",
     "beta_upto",
-    "beta_hedge[marginal]",
-    "beta_hedge[strong]",
-    "class_mean[marginal] - class_mean[strong]",
+)
+DIFFERENCE = "class_mean[marginal] - class_mean[strong]"
+PARAMETERS = (
+    *SCALARS,
+    "class_mean[marginal]",
+    "class_mean[strong]",
+    DIFFERENCE,
 )
 THETA = "theta (all effects)"
 COVERAGE_COLUMNS = [
@@ -90,11 +96,10 @@ class FixedTruth:
     mu: float = 2.0
     tau_paper: float = 2.0
     tau_bench: float = 1.0
+    tau_effect: float = 1.0
     sigma_run: float = 1.0
     sigma_unknown: float = 2.0
     beta_upto: float = 1.5
-    beta_marginal: float = -1.5
-    beta_strong: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -166,30 +171,35 @@ def draw_truth(rng: np.random.Generator, settings: ValidationSettings, priors: P
     """The true parameters of one data set: from the priors, or the fixed values."""
     if settings.truth == "fixed":
         f = settings.fixed
-        return {
+        truth = {
             "mu": f.mu,
             "tau_paper": f.tau_paper,
             "tau_bench": f.tau_bench,
+            "tau_effect": f.tau_effect,
             "sigma_run": f.sigma_run,
             "sigma_unknown": f.sigma_unknown,
             "beta_upto": f.beta_upto,
-            "beta_hedge[marginal]": f.beta_marginal,
-            "beta_hedge[strong]": f.beta_strong,
         }
-    return {
-        "mu": rng.normal(priors.mu_mean, priors.mu_sd),
-        "tau_paper": abs(rng.normal(0, priors.tau_paper_sd)),
-        "tau_bench": abs(rng.normal(0, priors.tau_bench_sd)),
-        "sigma_run": math.exp(
-            rng.normal(math.log(priors.sigma_run_median), priors.sigma_run_log_sd)
-        ),
-        "sigma_unknown": math.exp(
-            rng.normal(math.log(priors.sigma_unknown_median), priors.sigma_unknown_log_sd)
-        ),
-        "beta_upto": rng.normal(0, priors.beta_upto_sd),
-        "beta_hedge[marginal]": rng.normal(0, priors.beta_hedge_sd),
-        "beta_hedge[strong]": rng.normal(0, priors.beta_hedge_sd),
-    }
+    else:
+        total = abs(priors.tau_total_scale * rng.standard_t(3))
+        shares = rng.dirichlet([priors.tau_share_concentration] * 3)
+        truth = {
+            "mu": rng.normal(priors.mu_mean, priors.mu_sd),
+            "tau_paper": total * math.sqrt(shares[0]),
+            "tau_bench": total * math.sqrt(shares[1]),
+            "tau_effect": total * math.sqrt(shares[2]),
+            "sigma_run": math.exp(
+                rng.normal(math.log(priors.sigma_run_median), priors.sigma_run_log_sd)
+            ),
+            "sigma_unknown": math.exp(
+                rng.normal(math.log(priors.sigma_unknown_median), priors.sigma_unknown_log_sd)
+            ),
+            "beta_upto": rng.normal(0, priors.beta_upto_sd),
+        }
+    truth["tau_total"] = math.sqrt(
+        truth["tau_paper"] ** 2 + truth["tau_bench"] ** 2 + truth["tau_effect"] ** 2
+    )
+    return truth
 
 
 def _paper_hedge(classes: list[str]) -> str:
@@ -213,11 +223,6 @@ def simulate_effects(
     bench_level = rng.uniform(0.3, 0.9, size=settings.n_benchmarks)
     z_bench = {name: rng.normal() for name in bench_names}
     hedge_p = np.asarray(settings.hedge_probs, dtype=float) / sum(settings.hedge_probs)
-    beta = {
-        "none": 0.0,
-        "marginal": truth["beta_hedge[marginal]"],
-        "strong": truth["beta_hedge[strong]"],
-    }
     rows = []
     for i in range(n_papers):
         paper = f"sim:{i:04d}"
@@ -230,14 +235,19 @@ def simulate_effects(
             bench = bench_names[b] if named else ""
             # an unnamed benchmark is a benchmark of its own: a fresh benchmark effect
             v = truth["tau_bench"] * (z_bench[bench] if named else rng.normal())
+            # the model's own generative process: the hedge word is not part of it
             hedge = str(rng.choice(HEDGES, p=hedge_p))
             upto = rng.random() < settings.p_upto
-            theta = truth["mu"] + beta[hedge] + truth["beta_upto"] * upto + u + v
+            theta = truth["mu"] + u + v + truth["tau_effect"] * rng.normal()
             se_known = named and rng.random() >= settings.p_se_unknown
             p = bench_level[b]
             se = 100 * math.sqrt(2 * p * (1 - p) / bench_n[b]) if se_known else math.nan
             s = se if se_known else truth["sigma_unknown"]
-            y = theta + rng.normal(0, math.sqrt(s**2 + truth["sigma_run"] ** 2))
+            y = (
+                theta
+                + truth["beta_upto"] * upto
+                + rng.normal(0, math.sqrt(s**2 + truth["sigma_run"] ** 2))
+            )
             paper_rows.append(
                 {
                     "paper_id": paper,
@@ -298,23 +308,18 @@ def fit_dataset(
     def draws(var: str, **sel: str) -> np.ndarray:
         return np.asarray(post[var].sel(**sel).values, dtype=float).ravel()
 
-    estimates: dict[str, np.ndarray] = {
-        name: draws(name)
-        for name in ("mu", "tau_paper", "tau_bench", "sigma_run", "sigma_unknown", "beta_upto")
-    }
+    estimates: dict[str, np.ndarray] = {name: draws(name) for name in SCALARS}
     classes = set(data.hedges)
     truth = dict(truth)
-    if data.reference == "none":
-        for cls in ("marginal", "strong"):
-            if cls in classes:
-                estimates[f"beta_hedge[{cls}]"] = draws("beta_hedge", hedge=cls)
+    # the class means are of this data set's true effects (the estimand of DESIGN.md §4)
+    true_means = df.groupby("hedge_local")["theta_true"].mean()
+    for cls in ("marginal", "strong"):
+        if cls in classes:
+            estimates[f"class_mean[{cls}]"] = draws("class_mean", hedge=cls)
+            truth[f"class_mean[{cls}]"] = float(true_means[cls])
     if {"marginal", "strong"} <= classes:
-        estimates["class_mean[marginal] - class_mean[strong]"] = draws(
-            "class_mean", hedge="marginal"
-        ) - draws("class_mean", hedge="strong")
-        truth["class_mean[marginal] - class_mean[strong]"] = (
-            truth["beta_hedge[marginal]"] - truth["beta_hedge[strong]"]
-        )
+        estimates[DIFFERENCE] = estimates["class_mean[marginal]"] - estimates["class_mean[strong]"]
+        truth[DIFFERENCE] = truth["class_mean[marginal]"] - truth["class_mean[strong]"]
     records = []
     for name, d in estimates.items():
         lo, hi = _interval(d, prob)

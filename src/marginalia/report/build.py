@@ -156,6 +156,7 @@ def build_report(
         "population": generic_table(_frame(population_table(inp.frame("summary"))), diag["limits"]),
         "loo": generic_table(inp.frame("loo")),
         "sensitivity": generic_table(inp.frame("sensitivity")),
+        "checks": generic_table(inp.frame("checks")),
         "hedge_table": generic_table(inp.frame("hedge_classes")),
         "priors": priors_view(inp.diagnostics, config, module_priors),
         "priors_text": priors_text,

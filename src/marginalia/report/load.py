@@ -27,6 +27,7 @@ INPUT_KEYS = (
     "comparisons",
     "loo",
     "sensitivity",
+    "checks",
     "diagnostics",
     "power",
     "power_summary",

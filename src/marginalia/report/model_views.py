@@ -89,6 +89,49 @@ def class_table(estimates: list[dict], family: str = "pp") -> list[dict]:
 # --------------------------------------------------------------------------- headline
 
 
+def conclusion(estimates: list[dict], ok: bool | None) -> str:
+    """The report's answer in one or two plain sentences, from the claim-level pp estimates.
+
+    Empty when there is no marginal - strong estimate. The sentence says whether the data can
+    tell claims called marginal from claims called strong (the 90% interval of the difference
+    excludes 0 or not), with the class sizes and the assumption the estimate rests on.
+    """
+    pp = {e["label"]: e for e in estimates if e["family"] == "pp" and e["analysis"] == "claim"}
+    diff = next((e for lbl, e in pp.items() if e["is_contrast"]), None)
+    if diff is None or diff["mean"] is None or diff["lo"] is None or diff["hi"] is None:
+        return ""
+    n_m = (pp.get("marginal") or {}).get("n") or 0
+    n_s = (pp.get("strong") or {}).get("n") or 0
+    sizes = f"{n_m} comparison{'s' if n_m != 1 else ''} called marginal, {n_s} called strong"
+    interval = f"{diff['lo']:.1f} to {diff['hi']:.1f}"
+    if diff["lo"] <= 0 <= diff["hi"]:
+        text = (
+            f"On these data ({sizes}) the model cannot tell claims called marginal from claims "
+            f"called strong: the difference in true improvement is {diff['mean']:.1f} pp "
+            f"(90% interval {interval})."
+        )
+    else:
+        word = "smaller" if diff["hi"] < 0 else "larger"
+        text = (
+            f"On these data ({sizes}) the true improvements behind claims called marginal are "
+            f"{word} than those behind claims called strong, by {abs(diff['mean']):.1f} pp "
+            f"(90% interval {interval})"
+            + (
+                "; with so few comparisons in a class this describes these comparisons, "
+                "not the field."
+                if min(n_m, n_s) < 10
+                else "."
+            )
+        )
+    text += (
+        " It assumes authors chose their words from the numbers they report; the "
+        "hedge-in-the-mean fit in the sensitivity table is the opposite bound."
+    )
+    if ok is not True:
+        text = "Unreliable (model diagnostics not OK): " + text
+    return text
+
+
 def headline(inp: Inputs, rows: list[dict], diag: dict) -> dict:
     corpus, papers = inp.frame("corpus"), inp.frame("papers")
     n_papers = len(corpus) if not corpus.empty else len(papers)
@@ -118,6 +161,7 @@ def headline(inp: Inputs, rows: list[dict], diag: dict) -> dict:
         "classes": {f: class_table(estimates, f) for f in families},
         "estimates": estimates,
         "model_ok": diag["ok"],
+        "conclusion": conclusion(estimates, diag["ok"]),
     }
 
 

@@ -206,6 +206,8 @@ def standardize(
     out["y"] = np.array([r.y for r in results], dtype=float)
     out["se"] = np.array([r.se for r in results], dtype=float)
     out["se_reason"] = pd.Series([r.se_reason for r in results], dtype="string")
+    out["se_kind"] = pd.Series([r.se_kind for r in results], dtype="string")
+    out["se_unpaired"] = np.array([r.se_unpaired for r in results], dtype=float)
     out["n"] = pd.array([r.n for r in results], dtype="Int64")
     out["baseline_level"] = np.array([r.baseline_level for r in results], dtype=float)
     out["metric_kind"] = pd.Series([r.metric_kind for r in results], dtype="string")

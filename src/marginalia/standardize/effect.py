@@ -32,6 +32,8 @@ class Standardized:
     y: float = math.nan
     se: float = math.nan
     se_reason: str = ""
+    se_kind: str = ""
+    se_unpaired: float = math.nan
     n: int | None = None
     baseline_level: float = math.nan
     metric_kind: str | None = None
@@ -286,16 +288,19 @@ def standardize_effect(
         )
     notes.append("y > 0: the paper's method is better")
 
-    se, se_reason, n, baseline_level = pp_se(
+    se, se_reason, n, baseline_level, se_kind, se_unpaired = pp_se(
         kind, canon, bench, entry, base_pp, change_pp, level_scale, cfg
     )
     if not se > 0 and math.isfinite(se):
         se, se_reason = math.nan, f"sampling variance is 0 at the stated levels ({se_reason})"
+        se_kind = ""
     return Standardized(
         family="pp",
         y=y,
         se=se,
         se_reason=se_reason,
+        se_kind=se_kind,
+        se_unpaired=se_unpaired if se_unpaired > 0 else math.nan,
         n=n,
         baseline_level=baseline_level,
         metric_kind=kind,

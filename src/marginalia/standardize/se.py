@@ -1,21 +1,30 @@
 """Sampling SE of a percentage-point effect from the benchmark registry, with its reason.
 
 :func:`pp_se` picks the sampling model by metric kind and states in words what it assumed
-(the formulas are in :mod:`marginalia.sampling_error`):
+(the formulas are in :mod:`marginalia.sampling_error`). Both systems are scored on the same
+test set, so the default SE is that of a **paired** comparison (DESIGN.md §3), ``se_kind``:
 
-- proportion: two independent binomial proportions on ``n`` items at the baseline ``p1``
-  (stated, or treatment minus change, or the registry's ``typical_baseline``) and
-  ``p2 = p1 + change``: an upper bound of the paired SE, since both systems are scored on the
-  same, positively correlated, items. Without any baseline, ``standardize.missing_baseline:
-  max_variance`` (default) uses the bound ``p (1 - p) <= 1/4``, ``100 sqrt(0.5 / n)``; ``omit``
-  leaves se empty.
-- correlation: Fisher z delta method per system, x 100; without a baseline the bound at ``r = 0``.
-- mean_score (MT-Bench): ``item_sd sqrt(2 / n)``, rescaled like ``y`` by ``100 / scale_max``.
+- proportion (``paired``): McNemar, ``sqrt(disc / n)`` with the disagreement rate ``disc = 1 -
+  P_a`` from Card et al.'s (2020) agreement regression at the baseline accuracy (stated, or
+  treatment minus change, or the registry's ``typical_baseline``), evaluated at a change of 0
+  so that the SE does not depend on the reported ``y``. Without any baseline,
+  ``standardize.missing_baseline: max_variance`` (default) uses the largest disagreement the
+  regression allows over all baselines (0.454 at p = 0.23); ``omit`` leaves se empty.
+- mean_score (MT-Bench, ``paired_mean``): ``item_sd sqrt(2 (1 - 0.5) / n)``, the SD of paired
+  differences with a correlation of 0.5 between the two systems' scores on an item, rescaled
+  like ``y`` by ``100 / scale_max``.
+- correlation (``unpaired_approx``): Fisher z delta method per system, x 100, as two independent
+  estimates (the correlation of the two systems' errors is unknown); without a baseline the
+  bound at ``r = 0``.
 - bleu: empty: BLEU is a corpus-level statistic whose SE needs (paired) bootstrap resampling of
   the test set (Koehn 2004); ``n`` alone does not give it.
 - score (F1, aggregate scores), unknown metric kinds: empty, with the reason.
 - unknown ``n`` (no benchmark named, benchmark not in the registry, or registry ``n: null``):
   empty, with the reason.
+
+``se_unpaired`` is the two-independent-samples SE of the same comparison (binomial at the
+baseline and the treatment level; mean scores with correlation 0): an upper bound of the paired
+SE, used by the model's unpaired-SE sensitivity fit and for the disagreement band.
 """
 
 from __future__ import annotations
@@ -24,7 +33,29 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from marginalia.sampling_error import mean_score_se, two_correlation_se, two_proportion_se
+import numpy as np
+
+from marginalia.sampling_error import (
+    card2020_agreement,
+    mean_score_se,
+    two_correlation_se,
+    two_proportion_se,
+)
+
+#: correlation of two systems' scores on an item, for the paired SE of mean scores (DESIGN §3)
+PAIRED_MEAN_CORRELATION = 0.5
+_GRID = np.linspace(0.0, 1.0, 100_001)
+#: largest disagreement rate 1 - P_a(p, 0) of Card et al.'s regression over baselines p (P_a
+#: clipped into [|2p - 1|, 1]): the paired SE's bound when no baseline is known
+MAX_DISAGREEMENT = float(
+    np.max(1.0 - np.clip(card2020_agreement(_GRID, 0.0), np.abs(2 * _GRID - 1), 1.0))
+)
+
+
+def paired_proportion_se(n: int, p: float) -> float:
+    """McNemar SE (fraction) at baseline accuracy ``p`` and a change of 0: ``sqrt(disc / n)``."""
+    agree = min(max(float(card2020_agreement(p, 0.0)), abs(2 * p - 1)), 1.0)
+    return math.sqrt(max(1.0 - agree, 0.0) / n)
 
 
 def fmt(x: float) -> str:
@@ -42,12 +73,31 @@ def pp_se(
     level_scale: float,
     cfg: Mapping[str, Any],
 ) -> tuple[float, str, int | None, float]:
-    """(se in pp, se_reason, n, baseline_level on the registry's scale) of a pp effect."""
+    """(se in pp, se_reason, n, baseline_level on the registry's scale, se_kind,
+    se_unpaired in pp) of a pp effect; see the module docstring."""
+    se, reason, n, base, kind_out, unpaired = _pp_se(
+        kind, canon, bench, entry, base_pp, change_pp, level_scale, cfg
+    )
+    if not math.isfinite(se):
+        kind_out = ""
+    return se, reason, n, base, kind_out, unpaired
+
+
+def _pp_se(
+    kind: str | None,
+    canon: str | None,
+    bench: str,
+    entry: Mapping[str, Any] | None,
+    base_pp: float,
+    change_pp: float,
+    level_scale: float,
+    cfg: Mapping[str, Any],
+) -> tuple[float, str, int | None, float, str, float]:
     nan = math.nan
     if not bench:
-        return nan, "no benchmark named: test-set size n unknown", None, nan
+        return nan, "no benchmark named: test-set size n unknown", None, nan, "", nan
     if entry is None:
-        return nan, f"benchmark {bench!r} is not in the registry: n unknown", None, nan
+        return nan, f"benchmark {bench!r} is not in the registry: n unknown", None, nan, "", nan
     n = entry.get("n")
     scale_max = float(entry["scale_max"])
     # The baseline used, on the registry's scale; derived from the text when stated.
@@ -63,70 +113,88 @@ def pp_se(
         p_source = "registry typical_baseline"
     if n is None:
         why = entry.get("source", "")
-        return nan, f"registry gives no n for {canon} ({why})", None, base_level
+        return nan, f"registry gives no n for {canon} ({why})", None, base_level, "", nan
     n = int(n)
     if kind == "proportion":
         if math.isfinite(base_pp):
             p1 = min(max(base_pp / 100.0, 0.0), 1.0)
             p2 = min(max(p1 + change_pp / 100.0, 0.0), 1.0)
-            se = two_proportion_se(n, p1, p2)
+            unpaired = 100.0 * two_proportion_se(n, p1, p2)
+            se = 100.0 * paired_proportion_se(n, p1)
             if se <= 0:
-                return nan, "binomial variance is 0 at the stated levels", n, base_level
+                return nan, "paired variance is 0 at the stated levels", n, base_level, "", unpaired
             return (
-                100.0 * se,
-                f"binomial, two independent proportions on n={n} ({canon}) at p1={p1:.4g} "
-                f"({p_source}), p2={p2:.4g}: 100 sqrt(p1(1-p1)/n + p2(1-p2)/n)",
+                se,
+                f"paired (McNemar) on n={n} ({canon}) at baseline p={p1:.4g} ({p_source}), "
+                "disagreement from Card et al. (2020) at a change of 0: 100 sqrt((1 - P_a)/n); "
+                f"unpaired {fmt(unpaired)}",
                 n,
                 base_level,
+                "paired",
+                unpaired,
             )
         if cfg["missing_baseline"] == "max_variance":
             return (
-                100.0 * two_proportion_se(n, 0.5),
-                f"binomial upper bound at p=0.5 (no stated or typical baseline), n={n} "
-                f"({canon}): 100 sqrt(0.5/n)",
+                100.0 * math.sqrt(MAX_DISAGREEMENT / n),
+                f"paired (McNemar) upper bound, largest disagreement of Card et al.'s regression "
+                f"({MAX_DISAGREEMENT:.3f}; no stated or typical baseline), n={n} ({canon})",
                 n,
                 nan,
+                "paired",
+                100.0 * two_proportion_se(n, 0.5),
             )
         return (
             nan,
-            f"no baseline for the binomial SE (n={n}, {canon}); standardize.missing_baseline "
+            f"no baseline for the paired SE (n={n}, {canon}); standardize.missing_baseline "
             "is 'omit'",
             n,
+            nan,
+            "",
             nan,
         )
     if kind == "correlation":
         if n <= 3:
-            return nan, f"n={n} too small for the Fisher-z SE (needs n > 3)", n, base_level
+            return nan, f"n={n} too small for the Fisher-z SE (needs n > 3)", n, base_level, "", nan
         if math.isfinite(base_pp):
             r1 = min(max(base_pp / 100.0, -1.0), 1.0)
             r2 = min(max(r1 + change_pp / 100.0, -1.0), 1.0)
+            se = 100.0 * two_correlation_se(n, r1, r2)
             return (
-                100.0 * two_correlation_se(n, r1, r2),
-                f"Fisher z delta method, (1-r^2)/sqrt(n-3) per system, two independent "
-                f"correlations on n={n} ({canon}) at r1={r1:.4g} ({p_source}), r2={r2:.4g}",
+                se,
+                f"approximate: Fisher z delta method, (1-r^2)/sqrt(n-3) per system, two "
+                f"independent correlations on n={n} ({canon}) at r1={r1:.4g} ({p_source}), "
+                f"r2={r2:.4g}",
                 n,
                 base_level,
+                "unpaired_approx",
+                se,
             )
         if cfg["missing_baseline"] == "max_variance":
+            se = 100.0 * two_correlation_se(n, 0.0, 0.0)
             return (
-                100.0 * two_correlation_se(n, 0.0, 0.0),
-                f"Fisher z delta method, upper bound at r=0 (no baseline), n={n} ({canon}): "
-                "100 sqrt(2/(n-3))",
+                se,
+                f"approximate: Fisher z delta method, upper bound at r=0 (no baseline), n={n} "
+                f"({canon}): 100 sqrt(2/(n-3))",
                 n,
                 nan,
+                "unpaired_approx",
+                se,
             )
-        return nan, f"no baseline for the correlation SE (n={n}, {canon})", n, nan
+        return nan, f"no baseline for the correlation SE (n={n}, {canon})", n, nan, "", nan
     if kind == "mean_score":
         item_sd = entry.get("item_sd")
         if item_sd is None:
-            return nan, f"registry gives no item_sd for {canon}", n, base_level
-        se = mean_score_se(float(item_sd), n) * 100.0 / level_scale
+            return nan, f"registry gives no item_sd for {canon}", n, base_level, "", nan
+        rescale = 100.0 / level_scale
+        se = mean_score_se(float(item_sd), n, PAIRED_MEAN_CORRELATION) * rescale
         return (
             se,
-            f"mean score: item_sd={fmt(float(item_sd))} x sqrt(2/n), n={n} ({canon}), "
-            f"x 100/{fmt(level_scale)}",
+            f"mean score, paired: item_sd={fmt(float(item_sd))} x sqrt(2 (1 - "
+            f"{PAIRED_MEAN_CORRELATION:g})/n), n={n} ({canon}), x 100/{fmt(level_scale)}",
             n,
             base_level,
+            "paired_mean",
+            mean_score_se(float(item_sd), n) * rescale,
         )
     if kind == "bleu":
         return (
@@ -135,6 +203,8 @@ def pp_se(
             "(Koehn 2004), not available from n alone",
             n,
             base_level,
+            "",
+            nan,
         )
     if kind == "score":
         return (
@@ -142,5 +212,7 @@ def pp_se(
             f"metric kind 'score' (F1-type or aggregate score) has no sampling model from n={n}",
             n,
             base_level,
+            "",
+            nan,
         )
-    return nan, "metric kind unknown: no sampling model", n, base_level
+    return nan, "metric kind unknown: no sampling model", n, base_level, "", nan
