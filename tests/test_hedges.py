@@ -548,3 +548,42 @@ def test_only_with_an_effect_number_is_a_paper_level_marginal_cue(sentence: str)
 
 def test_only_with_a_resource_level_is_not_a_cue() -> None:
     assert hedge_of(OWN + "FooNet is trained on only 12 images per class.") == "none"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        # a postposed adverb before a parenthesis
+        ("Accuracy of all readers degrades sharply (4%-60%) as the documents grow.", "strong"),
+        (
+            "Careful prompting brings limited, if any, improvements on the rare languages.",
+            "marginal",
+        ),
+        ("The pruner can drastically narrow the candidate set before decoding.", "strong"),
+        (
+            "Our audit finds a substantial privacy-utility trade-off among current defences.",
+            "strong",
+        ),
+        ("The agent variant raises cost heavily without consistent gains.", "marginal"),
+        ("The receiver stands out by considerably extending the usable range.", "strong"),
+    ],
+)
+def test_more_change_verbs_and_nouns_carry_size_words(sentence: str, label: str) -> None:
+    assert hedge_of(OWN + sentence) == label
+
+
+def test_without_denies_only_a_gain() -> None:
+    assert hedge_of(OWN + "It trains twice as fast without any loss of accuracy.") == "none"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("On long inputs accuracy falls precipitously for every reader.", "strong"),
+        ("The curriculum gives a marked uptick in sample efficiency.", "strong"),
+        ("Rubric wording substantially shifts rater agreement.", "strong"),
+        ("We find that the extra retrieval step is not beneficial on noisy queries.", "marginal"),
+    ],
+)
+def test_more_size_words(sentence: str, label: str) -> None:
+    assert hedge_of(OWN + sentence) == label

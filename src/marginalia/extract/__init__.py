@@ -28,9 +28,10 @@ from marginalia.columns import (
     PAPERS,
     PAPERS_DTYPES,
 )
-from marginalia.extract.attribution import attribution
+from marginalia.extract.attribution import attribution, attribution_of
 from marginalia.extract.effects import effects_of_quantities, find_effects
-from marginalia.extract.hedges import local_hedge, paper_hedge
+from marginalia.extract.hedge_cues import read_cues
+from marginalia.extract.hedges import local_hedge, local_hedge_of, paper_hedge, paper_hedge_of
 from marginalia.extract.numbers import find_quantities
 from marginalia.values import is_missing, text
 
@@ -129,6 +130,8 @@ def _column(df: pd.DataFrame, name: str) -> list[Any]:
 
 def _year(value: Any) -> int | None:
     """A cell as an int year; None when missing or not convertible by ``int``."""
+    if type(value) is int:  # the common case (an Int64 column): int() gives it back
+        return value
     if is_missing(value):
         return None
     try:
@@ -195,16 +198,25 @@ def _extract_chunk(
     paper_col, title_col, id_col = ecols["paper_id"], ecols["title"], ecols["effect_id"]
     label_col, span_col = ecols["hedge_local"], ecols["hedge_local_span"]
     whose_col = ecols["attribution"]
+    p_ids, p_titles, p_sources, p_years = (
+        pcols[c] for c in ("paper_id", "title", "source", "year")
+    )
+    p_counts, p_hedges, p_spans, p_senses = (
+        pcols[c] for c in ("n_effects", "hedge", "hedge_spans", "marginal_sense")
+    )
     columns = zip(ids, titles, abstracts, found, sources, years, strict=True)
     for paper_id, title, abstract, rows, source, year in columns:
+        # the hedge analysis of the abstract, shared by its local hedges, attributions and
+        # paper hedge (what local_hedge, attribution and paper_hedge would each look up)
+        doc = read_cues(abstract) if abstract else None
         hedged: dict[tuple[int, int], tuple[str, str | None, str]] = {}  # a range's rows share
         for n, row in enumerate(rows, start=1):
             key = (row["start"], row["end"])
             local = hedged.get(key)
             if local is None:
                 local = hedged[key] = (
-                    *local_hedge(abstract, row["start"], row["end"]),
-                    attribution(abstract, row["start"], row["end"]),
+                    *local_hedge_of(doc, *key),  # (an empty abstract has no rows)
+                    attribution_of(doc, key[0]),
                 )
             paper_col.append(paper_id)
             title_col.append(title)
@@ -213,15 +225,17 @@ def _extract_chunk(
             span_col.append(local[1])
             whose_col.append(local[2])
         all_rows.extend(rows)
-        hedge, spans, sense = paper_hedge(title, abstract)
-        pcols["paper_id"].append(paper_id)
-        pcols["title"].append(title)
-        pcols["source"].append(text(source, strip=False))
-        pcols["year"].append(_year(year))
-        pcols["n_effects"].append(len(rows))
-        pcols["hedge"].append(hedge)
-        pcols["hedge_spans"].append(_json_strings(spans))
-        pcols["marginal_sense"].append(sense)
+        hedge, spans, sense = (
+            paper_hedge_of(title, doc) if doc is not None else paper_hedge(title, abstract)
+        )
+        p_ids.append(paper_id)
+        p_titles.append(title)
+        p_sources.append(text(source, strip=False))
+        p_years.append(_year(year))
+        p_counts.append(len(rows))
+        p_hedges.append(hedge)
+        p_spans.append(_json_strings(spans))
+        p_senses.append(sense)
     for c in EFFECTS:  # the fields of the find_effects rows
         if c not in _ADDED_EFFECTS:
             ecols[c].extend([row[c] for row in all_rows])

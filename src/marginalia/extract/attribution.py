@@ -33,8 +33,9 @@ from __future__ import annotations
 import re
 
 from marginalia.extract import hedge_lexicon as L
-from marginalia.extract.background import first_contrib, is_own, sentence_context
+from marginalia.extract.background import contrib_sentence, is_own, sentence_context
 from marginalia.extract.hedge_cues import HedgeDoc, analyse
+from marginalia.extract.patterns import case_sensitive_twin
 
 ATTRIBUTIONS = ("own", "prior_work", "problem", "hypothetical")
 
@@ -81,30 +82,96 @@ _FIRST_PERSON_RE = re.compile(
 )
 
 
+# The patterns above for the lower-case copy of an ASCII text (the hedge analysis' ``low``),
+# where IGNORECASE changes nothing, written so that each alternative starts with a literal
+# character: the regex engine then jumps to those characters instead of trying the leading
+# lookbehind at every position. "w(?<![\w-]w)" is "(?<![\w-])w" and "w(?<!\w.)" is "\bw";
+# the alternatives keep their order within each first character.
+_CLAUSE_START_ASCII_RE = re.compile(
+    r";|:|,\s+(?:while|whereas|but|and|which|although|though|despite|yet)\b"
+    r"|w(?<!\w.)h(?:ile|ereas)\b|a(?<!\w.)lthough\b|t(?<!\w.)hough\b|d(?<!\w.)espite\b"
+)
+_HYPOTHETICAL_ASCII_RE = re.compile(
+    r"i(?<![\w-]i)(?:f|magine)\b|s(?<![\w-]s)uppos(?:e|ing)\b|h(?<![\w-]h)ypothetical(?:ly)?\b"
+    r"|w(?<![\w-]w)ould\s+(?:need|require|cost|take|grow|increase|decrease|reduce|drop|fall|"
+    r"rise|lead|result|yield|be)\b"
+)
+_PRIOR_EXTRA_ASCII_RE = re.compile(
+    r"c(?<![\w-]c)laims?\s+that"
+    r"|s(?<![\w-]s)(?:tudies\s+(?:have\s+|has\s+)?(?:shown|reported|found|observed|demonstrated|"
+    r"claimed)|tate[- ]of[- ]the[- ]art\s+(?:methods|models|systems)\s+(?:achieve|reach|report))"
+    r"|w(?<![\w-]w)orks?\s+(?:have\s+|has\s+)?(?:shown|reported|found|observed|demonstrated|claimed)"
+    r"|p(?<![\w-]p)apers?\s+(?:have\s+|has\s+)?(?:shown|reported|found|observed|demonstrated|"
+    r"claimed)"
+    r"|a(?<![\w-]a)uthors\s+(?:have\s+|has\s+)?(?:shown|reported|found|observed|demonstrated|"
+    r"claimed)"
+    r"|r(?<![\w-]r)eports?\s+(?:have\s+|has\s+)?(?:shown|reported|found|observed|demonstrated|"
+    r"claimed)"
+    r"|h(?<![\w-]h)(?:as|ave)\s+been\s+reported"
+    r"|e(?<![\w-]e)t\s+al\.?"
+    r"|\((?<![\w-]\()\s*(?:19|20)\d\d\s*\)"
+)
+_PROBLEM_ASCII_RE = re.compile(
+    r"y(?<![\w-]y)et\s+to\b|f(?<![\w-]f)ails?\s+to\b|l(?<![\w-]l)imited\s+to\b"
+    r"|o(?<![\w-]o)nly\s+(?:achiev|reach|attain|utiliz)\w*\b|w(?<![\w-]w)ast(?:e[sd]?|ing)\b"
+)
+_BEYOND_ASCII_RE = re.compile(
+    r"b(?<![\w-]b)eyond\b[^.;]{0,60}?\b(?:remains?|remained|is\s+still|are\s+still)\b"
+)
+_FIRST_PERSON_ASCII_RE = re.compile(
+    r"w(?<![\w-]w)e\b|o(?<![\w-]o)urs?\b|u(?<![\w-]u)s\b"
+    r"|t(?<![\w-]t)h(?:is\s+(?:paper|work|study|method|approach|model|framework)|e\s+proposed)\b"
+)
+
+# the patterns of the clause rules: as written, and for the lower-case copy of an ASCII text
+_ANY_TEXT = (
+    _CLAUSE_START_RE,
+    _FIRST_PERSON_RE,
+    _HYPOTHETICAL_RE,
+    _INVERTED_IF_RE,
+    _PRIOR_EXTRA_RE,
+)
+_ASCII_TEXT = (
+    _CLAUSE_START_ASCII_RE,
+    _FIRST_PERSON_ASCII_RE,
+    _HYPOTHETICAL_ASCII_RE,
+    case_sensitive_twin(_INVERTED_IF_RE),  # anchored at the clause start already
+    _PRIOR_EXTRA_ASCII_RE,
+)
+
+
 def attribution(text: str, start: int, end: int) -> str:
     """Attribution of the comparison at ``text[start:end]`` (one of :data:`ATTRIBUTIONS`)."""
     if not text:
         return "own"
-    doc = analyse(text)
+    return attribution_of(analyse(text), start)
+
+
+def attribution_of(doc: HedgeDoc, start: int) -> str:
+    """:func:`attribution` given the analysis of the (non-empty) text; only the start of the
+    comparison matters."""
     i = doc.sentence_index(start)
     s, e = doc.sentences[i]
     low = doc.low
+    clause_start_re, first_person_re, hypothetical_re, inverted_if_re, prior_extra_re = (
+        _ASCII_TEXT if low.isascii() else _ANY_TEXT
+    )
     left = low[s:start]
     cut = 0
-    for m in _CLAUSE_START_RE.finditer(left):
+    for m in clause_start_re.finditer(left):
         cut = m.end()
     clause = left[cut:]
-    first_person = bool(_FIRST_PERSON_RE.search(clause))
-    if not first_person and (_HYPOTHETICAL_RE.search(clause) or _INVERTED_IF_RE.match(clause)):
+    first_person = bool(first_person_re.search(clause))
+    if not first_person and (hypothetical_re.search(clause) or inverted_if_re.match(clause)):
         return "hypothetical"
-    if not first_person and _prior_clause(clause):
+    if not first_person and _prior_clause(clause, prior_extra_re):
         return "prior_work"
     if doc.text[s:e].rstrip().endswith("?"):
         return "problem"  # a question motivates; it reports nothing
-    if i < _first_contrib(doc):
+    if i < contrib_sentence(doc):
         if is_own(doc, i) or sentence_context(doc, i).finding:
             return "own"
-        prior = sentence_context(doc, i).prior or _PRIOR_EXTRA_RE.search(low[s:e])
+        prior = sentence_context(doc, i).prior or prior_extra_re.search(low[s:e])
         return "prior_work" if prior else "problem"
     if not doc.tokens(i).isdisjoint(L.OWN_WORDS):
         return "own"  # the common case, decided without the slower own-work rules
@@ -113,19 +180,10 @@ def attribution(text: str, start: int, end: int) -> str:
     return "own"
 
 
-def _first_contrib(doc: HedgeDoc) -> int:
-    """:func:`first_contrib`, computed once per abstract (every comparison asks)."""
-    key = ("first_contrib", 0, 0)
-    found = doc.memo.get(key)
-    if found is None:
-        found = doc.memo[key] = first_contrib(doc)
-    return found
-
-
-def _prior_clause(left: str) -> bool:
+def _prior_clause(left: str, prior_extra_re: re.Pattern[str] = _PRIOR_EXTRA_RE) -> bool:
     """A prior-work marker in the number's clause with no comparison after it."""
     last = None
-    for rx in (L.RX_PRIOR, _PRIOR_EXTRA_RE):
+    for rx in (L.RX_PRIOR, prior_extra_re):
         for m in rx.finditer(left):
             if rx is L.RX_PRIOR and m.group(0).startswith(("has", "have")):
                 continue  # "models have seen a 3% drop": a finding, not a citation
@@ -148,4 +206,6 @@ def _problem_sentence(doc: HedgeDoc, i: int, clause: str) -> bool:
     if not toks.isdisjoint(L.PROBLEM_WORDS):
         return True
     s, e = doc.sentences[i]
+    if doc.low.isascii():
+        return bool(_PROBLEM_ASCII_RE.search(clause) or _BEYOND_ASCII_RE.search(doc.low[s:e]))
     return bool(_PROBLEM_RE.search(clause) or _BEYOND_RE.search(doc.low[s:e]))

@@ -64,7 +64,16 @@ def _read_own(doc: HedgeDoc, i: int) -> bool:
 
 
 def sentence_context(doc: HedgeDoc, i: int) -> SentenceContext:
-    """Words, own finding, prior work and question of sentence ``i``."""
+    """Words, own finding, prior work and question of sentence ``i`` (kept with the doc:
+    paper_hedge and attribution ask for the same sentences)."""
+    key = ("context", i, 0)
+    ctx = doc.memo.get(key)
+    if ctx is None:
+        ctx = doc.memo[key] = _read_context(doc, i)
+    return ctx
+
+
+def _read_context(doc: HedgeDoc, i: int) -> SentenceContext:
     s, e = doc.sentences[i]
     low = doc.low[s:e]
     toks = doc.tokens(i)
@@ -104,6 +113,16 @@ def _is_contrib(doc: HedgeDoc, i: int) -> bool:
     return False
 
 
+def contrib_sentence(doc: HedgeDoc) -> int:
+    """:func:`first_contrib`, computed once per abstract (kept with the doc: paper_hedge and
+    every comparison's attribution ask)."""
+    key = ("first_contrib", 0, 0)
+    found = doc.memo.get(key)
+    if found is None:
+        found = doc.memo[key] = first_contrib(doc)
+    return found
+
+
 def first_contrib(doc: HedgeDoc) -> int:
     """``next((i for i in range(n) if _is_contrib(doc, i)), 0)``, from one pass per anchor.
 
@@ -113,8 +132,11 @@ def first_contrib(doc: HedgeDoc) -> int:
     low = doc.low
     sentences = doc.sentences
     best = len(sentences)
+    end = len(low)  # an occurrence that starts here or later is in sentence best or later
     for needle, rx in L.CONTRIB_ANCHORS:
-        k = low.find(needle)
+        # occurrences in sentence best or later cannot lower it: the finds stop before them
+        stop = end + len(needle) - 1
+        k = low.find(needle, 0, stop)
         while k != -1:
             if k == 0 or not low[k - 1].isalnum():
                 i = doc.sentence_index(k)
@@ -123,8 +145,9 @@ def first_contrib(doc: HedgeDoc) -> int:
                 s, e = sentences[i]
                 if s <= k and k + len(needle) <= e and rx.match(low, k):
                     best = i
+                    end = sentences[i - 1][1] if i else 0
                     break
-            k = low.find(needle, k + 1)
+            k = low.find(needle, k + 1, stop)
     return best if best < len(sentences) else 0
 
 

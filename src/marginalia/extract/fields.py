@@ -29,9 +29,11 @@ from marginalia.extract.patterns import (
     ARTICLE_END_RE,
     AVERAGE_LEFT_RE,
     AVERAGE_RIGHT_RE,
+    BARE_LIST_RE,
     BASELINE_WORD_RE,
     CHANGE_NOUN_RE,
     CONCESSIVE_RE,
+    DROP_RE,
     ELLIPSIS_RE,
     EQUIV_RE,
     FASTER_RIGHT_RE,
@@ -41,11 +43,13 @@ from marginalia.extract.patterns import (
     GAIN_RATIO_RIGHT_RE,
     IMPROVEMENT_RIGHT_RE,
     IMPROVEMENT_WORD_RE,
+    LIST_BETWEEN_RE,
     METRIC_RIGHT_STOP_RE,
     MINIMIZER_RE,
     NAMED_RE,
     NO_OBJECT_RE,
     OTHERS_RE,
+    OUTPERFORM_BY_RE,
     PARENS_RE,
     PARTICLE_END_RE,
     PASSIVE_ENDS,
@@ -55,10 +59,13 @@ from marginalia.extract.patterns import (
     QUAL_END_RE,
     QUAL_OR_END_RE,
     QUAL_THAN_RE,
+    REDUCTION_RIGHT_RE,
     RELATIVE_RE,
+    RELATIVE_RIGHT_RE,
     RESPECTIVELY_RE,
     SPEEDUP_BY_LEFT_RE,
     THAN_NEXT_RE,
+    TIMES_ARTEFACT_RE,
     TOKEN_RE,
     TRAILING_WORD_RE,
     UNBOUNDED_METRICS,
@@ -249,13 +256,21 @@ def _find_movement(doc: Doc, e: Effect) -> str:
             if skipped >= 2 or word in FUNCTION_WORDS:
                 break
             skipped += 1
+    prev = e.extra.get("prev")
+    if (
+        prev is not None
+        and prev.family == e.family
+        and BARE_LIST_RE.fullmatch(doc.text, prev.end, e.start)
+    ):
+        return _movement(doc, prev)  # "decrease time and energy by up to 48.9% and 47%"
     left = doc.clause_left(e.start, 140)
     if "than" in left:
         left = QUAL_THAN_RE.sub(" ", left)
+    if "up to" in left:
+        left = left.replace("up to", "      ")  # a qualifier, not a movement
     mv, _ = _last_movement(left)
     if not mv and e.inherited_from is not None and e.inherited_from is not e:
         return _movement(doc, e.inherited_from)
-    prev = e.extra.get("prev")
     if not mv and prev is not None and ELLIPSIS_RE.fullmatch(doc.text, prev.end, e.start):
         return _movement(doc, prev)  # "reduced by 50%, and latency by 30%"
     return mv
@@ -360,10 +375,12 @@ def rows_of(doc: Doc, e: Effect) -> list[dict[str, Any]]:
         if not e.sign and movement == "down":
             v = -v
         elif not e.sign and movement == "up" and e.lib is True and _improvement_of(doc, e):
-            v = -v  # "an 8% improvement in WER": the error went down
+            # "an 8% improvement in WER": kept as stated (guide: the signed change as stated);
+            # the direction says the error went down
+            e.extra["improvement"] = True
         values = [(v, e.qualifier)]
     # scale
-    scale = _scale(doc, e, unit)
+    scale = e.extra["scale"] = _scale(doc, e, unit)
     rows = []
     for delta, qual in values:
         direction, lib = _direction(doc, e, delta, movement)
@@ -412,16 +429,33 @@ def _scale(doc: Doc, e: Effect, unit: str) -> str:
     near_right = doc.right(e.q_end, 30)
     near_left = doc.clause_left(e.start, 100)
     near = near_right[:20] + " " + near_left  # only to test for the words cheaply
-    if "relative" in near_right[:14] and RELATIVE_RE.match(near_right.lstrip()[:12]):
-        return "relative"  # "by 39.2% relative", even after "2.5 percentage points" earlier
-    if may_hold(near, ("absolute", "percentage")) and (
-        ABSOLUTE_RE.search(near_right[:20]) or ABSOLUTE_RE.search(near_left)
+    if "relative" in near_right[:14] and RELATIVE_RIGHT_RE.match(near_right):
+        e.extra["scale_marked"] = True
+        return "relative"  # "by 39.2% relative (to the baseline)", even after "2.5 pp" earlier
+    if may_hold(near, ("absolute", "percentage", "relative")):
+        # a marker left of an earlier number is that number's ("2.5 percentage points and
+        # AUPRC by 39.2% relative to ...")
+        prev = e.extra.get("prev")
+        if prev is not None and prev.end > e.start - len(near_left):
+            own_left = doc.text[prev.end : e.start]
+        else:
+            own_left = near_left
+        if ABSOLUTE_RE.search(near_right[:20]) or ABSOLUTE_RE.search(own_left):
+            e.extra["scale_marked"] = True
+            return "absolute"
+        if RELATIVE_RE.search(near_right[:20]) or RELATIVE_RE.search(own_left[-40:]):
+            e.extra["scale_marked"] = True
+            return "relative"
+    prev = e.extra.get("prev")
+    if (
+        prev is not None
+        and prev.extra.get("scale_marked")
+        and prev.family == e.family
+        and LIST_BETWEEN_RE.match(doc.text[prev.end : e.start])
     ):
-        return "absolute"
-    if may_hold(near, ("relative",)) and (
-        RELATIVE_RE.search(near_right[:20]) or RELATIVE_RE.search(near_left[-40:])
-    ):
-        return "relative"
+        # "a relative improvement of 50 percent in exact match and 47 percent in F1"
+        e.extra["scale_marked"] = True
+        return prev.extra["scale"]
     if e.aspect == EFF or e.metric in UNBOUNDED_METRICS:
         return "relative"  # a % change of a quantity that is not itself a percentage
     return "ambiguous"
@@ -450,11 +484,25 @@ def _direction(doc: Doc, e: Effect, delta: float, movement: str) -> tuple[str, b
     if e.kind == "reference" or e.extra.get("reference"):
         ref = 100.0 if e.family == PERCENT else 1.0
         move = "down" if abs(delta) < ref else "up"
+    if e.extra.get("improvement"):
+        return "better", lib
+    right = TIMES_ARTEFACT_RE.sub("", doc.right(e.q_end, 50))
+    if e.family == RATIO and (FASTER_RIGHT_RE.match(right) or GAIN_RATIO_RIGHT_RE.match(right)):
+        return "better", lib  # "5.2 times speed up", "1.54×\\times end-to-end improvement"
+    clause = doc.clause_left(e.start, 100)
+    if (
+        e.kind in ("single", "range")
+        and "by" in clause[-40:]
+        and tail(OUTPERFORM_BY_RE, clause, 90)
+    ):
+        return "better", lib  # "surpassed Alpaca's performance by an average of 32.1%"
     if e.extra.get("contrast") and lib is not True:
         return ("worse" if delta < 0 else "better"), lib  # "70% on A but only 35% on B"
     if lib is None:
         gb = _good_bad_word(doc, e)
-        if ADVERSE_RE.search(doc.clause_left(e.start, 100)):
+        if move == "down" and e.metric == "" and DROP_RE.search(clause[-40:] + " " + right[:25]):
+            return "worse", None  # "a performance drop of around 10-25%"
+        if ADVERSE_RE.search(clause) and not (move == "down" and REDUCTION_RIGHT_RE.match(right)):
             return "worse", None
         if gb == "better" or not gb:
             if move == "down" and e.metric == "":
@@ -466,18 +514,13 @@ def _direction(doc: Doc, e: Effect, delta: float, movement: str) -> tuple[str, b
     better = (move == "up" and not lib) or (move == "down" and lib)
     if not move:
         better = True
-    if e.family == RATIO and lib and FASTER_RIGHT_RE.match(doc.right(e.q_end, 20)):
-        better = True  # "1.4x faster training time": the time went down
     if (
         e.family == RATIO
         and lib
         and not better
-        and (
-            GAIN_RATIO_RIGHT_RE.match(doc.right(e.q_end, 40))
-            or tail(SPEEDUP_BY_LEFT_RE, strip_left(doc.left(e.start, 80)), 60)
-        )
+        and tail(SPEEDUP_BY_LEFT_RE, strip_left(doc.left(e.start, 80)), 60)
     ):
-        better = True  # "a 12x latency advantage", "a speedup on GPUs by 2x"
+        better = True  # "a speedup on GPUs by 2x"
     if e.kind in ("single", "range") and _others_subject(doc, e):
         better = not better
     # "with only a slight decrease of 0.22 in FID": a quality cost, framed as such

@@ -251,6 +251,10 @@ def _negation(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
         m = L.RX_NEG_NO.match(low, p)
         if m:
             cues.append(Cue("marginal", p, m.end(), p, True))
+    elif word == "without":
+        m = L.RX_NEG_WITHOUT.match(low, p)
+        if m:
+            cues.append(Cue("marginal", p, m.end(), p, True))
     elif word == "evidence":
         lo = max(0, p - 16)
         left = L.RX_NEG_EVIDENCE_LEFT.search(low[lo:p])
@@ -352,6 +356,13 @@ class HedgeDoc:
 @lru_cache(maxsize=256)
 def analyse(text: str) -> HedgeDoc:
     """Sentences and size cues of ``text`` (cached: local_hedge is called per comparison)."""
+    return read_cues(text)
+
+
+def read_cues(text: str) -> HedgeDoc:
+    """:func:`analyse` without the cache, for callers that keep the HedgeDoc of the abstract
+    they are reading (extract_corpus: the doc is freed as soon as its abstract is done, while
+    it is still in the CPU caches, instead of 256 abstracts later by the LRU cache)."""
     low = lowercase(text)
     if low.isascii():  # the same mapping, done on bytes (faster than str.translate)
         clean = low.encode("ascii").translate(L.TOKEN_BYTES).decode("ascii")

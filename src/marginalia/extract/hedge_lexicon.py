@@ -41,7 +41,7 @@ TOKEN_BYTES = bytes(ord(TOKEN_TABLE.get(i, chr(i))) if i < 128 else i for i in r
 ADV_STRONG = words(
     "significantly substantially dramatically considerably remarkably notably vastly greatly "
     "materially strongly markedly drastically tremendously hugely massively sharply appreciably "
-    "noticeably profoundly enormously immensely"
+    "noticeably profoundly enormously immensely precipitously"
 )
 ADV_MARG = words("marginally slightly modestly minimally negligibly barely")
 ADJ_STRONG = words(
@@ -59,7 +59,7 @@ CHANGE_ONLY_ADJ = words("major big huge massive great greatest vast tremendous m
 # Predicative use ("the gain is marginal") is only read for these adjectives.
 PRED_ADJ = (ADJ_STRONG | ADJ_MARG) - words("strong limited little major big great vast greatest")
 # Other trigger tokens, each with its own handler.
-NEG_TRIGGERS = words("not doesn don didn fail fails failed evidence no")
+NEG_TRIGGERS = words("not doesn don didn fail fails failed evidence no without")
 SOTA_TRIGGERS = words("state states state-of-the-art state-of-the-arts states-of-the-art sota")
 OTHER_TRIGGERS = words("much far highly heavily critically margin margins most only superior")
 TRIGGERS = ADV_STRONG | ADV_MARG | ADJ_STRONG | ADJ_MARG | NEG_TRIGGERS | SOTA_TRIGGERS
@@ -100,7 +100,7 @@ EFFECT_NOUN = (
     r"differences?|gaps?|chasms?|discrepanc(?:y|ies)|disparit(?:y|ies)|benefits?|advantages?|"
     r"changes?|effects?|impacts?|loss(?:es)?|overheads?|costs?|penalt(?:y|ies)|corrections?|"
     r"progress|enhancements?|uplifts?|jumps?|rises?|savings?|regressions?|advances?|"
-    r"outperformance|edge|lifts?)"
+    r"outperformance|edge|lifts?|trade-?offs?|upticks?)"
 )
 CHANGE_NOUN = (
     r"(?:improvements?|gains?|increases?|decreases?|reductions?|drops?|declines?|degradations?|"
@@ -108,7 +108,7 @@ CHANGE_NOUN = (
 )
 RX_CHANGE_NOUN = re.compile(CHANGE_NOUN + r"$")
 # What "strong" also describes when it is about the paper's own results.
-STRONG_ONLY_NOUN = r"(?:performance|generali[sz]ation|results?|robustness|scaling)"
+STRONG_ONLY_NOUN = r"(?:performance|generali[sz]ation|results?|robustness|reliability|scaling)"
 EFFECT_VERB = (
     r"(?:improv(?:e|es|ed|ing)|outperform(?:s|ed|ing)?|underperform(?:s|ed|ing)?|"
     r"increas(?:e|es|ed|ing)|decreas(?:e|es|ed|ing)|reduc(?:e|es|ed|ing)|boost(?:s|ed|ing)?|"
@@ -116,7 +116,7 @@ EFFECT_VERB = (
     r"degrad(?:e|es|ed|ing)|decay(?:s|ed|ing)?|declin(?:e|es|ed|ing)|drop(?:s|ped|ping)?|"
     r"affect(?:s|ed|ing)?|compromis(?:e|es|ed|ing)|hurt(?:s|ing)?|harm(?:s|ed|ing)?|"
     r"lower(?:s|ed|ing)?|rais(?:e|es|ed|ing)|exceed(?:s|ed|ing)?|surpass(?:es|ed|ing)?|"
-    r"beat(?:s|ing)?|narrow(?:s|ed|ing)?|clos(?:e|es|ed|ing)|widen(?:s|ed|ing)?|"
+    r"beat(?:s|ing)?|narrow(?:s|ed|ing)?|extend(?:s|ed|ing)?|var(?:y|ies|ied|ying)|shift(?:s|ed|ing)?|clos(?:e|es|ed|ing)|widen(?:s|ed|ing)?|"
     r"shrink(?:s|ing)?|shrunk|cut(?:s|ting)?|diminish(?:es|ed|ing)?|differ(?:s|ed|ing)?|"
     r"benefit(?:s|ed|ing|ted|ting)?|help(?:s|ed|ing)?|chang(?:e|es|ed|ing)|alter(?:s|ed|ing)?|"
     r"slow(?:s|ed|ing)?|worsen(?:s|ed|ing)?|deteriorat(?:e|es|ed|ing)|"
@@ -161,7 +161,7 @@ RX_ADV_FWD = re.compile(
     rf"(?P<head>(?:more|less)\s+[\w-]+|{EFFECT_VERB}|{COMP})\b"
 )
 RX_ADJ_FWD = re.compile(
-    rf"(?:\s+(?:or|to)\s+(?:no|zero))?"  # "negligible or no impact", "small to no gains"
+    rf"(?:\s+(?:or|to)\s+(?:no|zero)|,\s+if\s+any,)?"  # "small to no gains", "limited, if any,"
     rf"(?:\s*,?\s+(?:and\s+|or\s+)?{MOD}){{0,2}}?\s+(?P<head>{EFFECT_NOUN})\b"
 )
 RX_STRONG_FWD = re.compile(rf"(?:\s+[\w-]+)?\s+(?P<head>{STRONG_ONLY_NOUN}|{EFFECT_NOUN})\b")
@@ -173,7 +173,7 @@ RX_POST_LEFT = re.compile(
     r"(?:(?:sometimes|often|even|only|very|quite|rather|at\s+times)\s+)?$"
 )
 RX_POST_RIGHT = re.compile(
-    r"\s*(?:$|[.,;:)\]]|\s(?:while|and|but|on|in|across|over|compared|relative|with|when|as|"
+    r"\s*(?:$|[.,;:()\]]|\s(?:while|and|but|on|in|across|over|compared|relative|with|when|as|"
     r"for|at|than|to|after|without|if|under|during|whereas|because)\b)"
 )
 # left of a predicative adjective: "the improvement is marginal", "gains remain small"
@@ -236,6 +236,12 @@ RX_NEG_NO = re.compile(
     r"measurable|clear|consistent|appreciable|real)\s+)?"
     r"(?:improvements?|gains?|benefits?|differences?|advantages?)\b"
 )
+# "without consistent gains": a gain denied (but "without significant overhead" is a claim)
+RX_NEG_WITHOUT = re.compile(
+    r"without\s+(?:any\s+)?(?:(?:statistically\s+)?(?:significant|meaningful|substantial|"
+    r"notable|noticeable|measurable|clear|consistent|appreciable|real)\s+|any\s+)"
+    r"(?:improvements?|gains?|benefits?|advantages?)\b"
+)
 RX_NEG_EVIDENCE = re.compile(
     r"evidence\s+that\b[^.;]{0,120}?\b(?:better|outperform\w*|improve\w*|superior)\b"
 )
@@ -244,7 +250,7 @@ RX_NEG_EVIDENCE_LEFT = re.compile(
 )
 RX_NEG_NOT_BETTER = re.compile(
     r"not\s+(?:(?:significantly|substantially|meaningfully|much|consistently)\s+)?"
-    r"(?:better|superior)\s+than\b"
+    r"(?:(?:better|superior)\s+than\b|(?:beneficial|helpful)\b)"
 )
 RX_BE_LEFT = re.compile(r"(?<![\w-])(?:is|are|was|were)\s+$")
 RX_SOTA_FWD = re.compile(
@@ -393,16 +399,23 @@ PRIOR_TRIGGERS = words(
     "previous previously prior existing recent recently traditional traditionally conventional "
     "conventionally has have past earlier literature al"
 )
+# "(?<![\w-])(?:previous(?:ly)?|prior\s+(?:work|...)|existing\s+(?:...)|...)", written with
+# the alternatives grouped by their first character and that character first ("p(?<![\w-]p)"
+# is "(?<![\w-])p"): the regex engine then jumps to those characters instead of trying the
+# lookbehind at every position (the same matches; order kept within each group)
 RX_PRIOR = re.compile(
-    r"(?<![\w-])(?:previous(?:ly)?|prior\s+(?:work|works|studies|research|methods|approaches|"
-    r"art|literature|efforts)|existing\s+(?:work|works|methods?|approaches|studies|techniques|"
-    r"models|systems|literature|solutions|algorithms|baselines|frameworks|pipelines)|"
-    r"recent(?:ly)?\s+(?:work|works|studies|research|years|advances|progress|approaches|"
-    r"methods|efforts|literature)|recently|traditional(?:ly)?|conventional(?:ly)?|"
-    r"(?<!it\s)(?<!we\s)(?:has|have)\s+(?:been\s+)?(?:shown|demonstrated|reported|proven|seen|"
-    r"gained|emerged|attracted|enjoyed|received)|"
-    r"past\s+work|earlier\s+(?:work|works|studies)|the\s+literature|"
-    r"et\s+al\b|\(\s*[a-z][^()]{0,60}?(?:19|20)\d\d[a-z]?\s*\))"
+    r"p(?<![\w-]p)(?:revious(?:ly)?|rior\s+(?:work|works|studies|research|methods|approaches|"
+    r"art|literature|efforts)|ast\s+work)"
+    r"|e(?<![\w-]e)(?:xisting\s+(?:work|works|methods?|approaches|studies|techniques|"
+    r"models|systems|literature|solutions|algorithms|baselines|frameworks|pipelines)"
+    r"|arlier\s+(?:work|works|studies)|t\s+al\b)"
+    r"|r(?<![\w-]r)(?:ecent(?:ly)?\s+(?:work|works|studies|research|years|advances|progress|"
+    r"approaches|methods|efforts|literature)|ecently)"
+    r"|t(?<![\w-]t)(?:raditional(?:ly)?|he\s+literature)"
+    r"|c(?<![\w-]c)onventional(?:ly)?"
+    r"|h(?<![\w-]h)(?<!it\sh)(?<!we\sh)(?:as|ave)\s+(?:been\s+)?(?:shown|demonstrated|reported|"
+    r"proven|seen|gained|emerged|attracted|enjoyed|received)"
+    r"|\((?<![\w-]\()\s*[a-z][^()]{0,60}?(?:19|20)\d\d[a-z]?\s*\)"
 )
 COMPARE_WORDS = words(
     "compared comparison than over relative versus vs against upon beyond outperform "

@@ -27,8 +27,7 @@ import re
 
 from marginalia.extract import hedge_lexicon as L
 from marginalia.extract.background import (
-    SentenceContext,
-    first_contrib,
+    contrib_sentence,
     in_title,
     is_background,
     is_own,
@@ -42,8 +41,10 @@ __all__ = [
     "LOCAL_CLASSES",
     "MARGINAL_SENSES",
     "local_hedge",
+    "local_hedge_of",
     "marginal_sense",
     "paper_hedge",
+    "paper_hedge_of",
 ]
 
 HEDGE_CLASSES = ("marginal", "strong", "mixed", "none")
@@ -68,7 +69,12 @@ def paper_hedge(title: str, abstract: str) -> tuple[str, list[str], str]:
     abstract = abstract if isinstance(abstract, str) else ""
     if not abstract:
         return "none", [], marginal_sense(title, abstract)
-    doc = analyse(abstract)
+    return paper_hedge_of(title, analyse(abstract))
+
+
+def paper_hedge_of(title: str, doc: HedgeDoc) -> tuple[str, list[str], str]:
+    """:func:`paper_hedge` of a title (a str) and the analysis of a non-empty abstract."""
+    abstract = doc.text
     title_lower = lowercase(title)
     sense = _sense_in([title_lower, doc.low])
     cues = [c for c in doc.cues if c.paper]
@@ -80,7 +86,6 @@ def paper_hedge(title: str, abstract: str) -> tuple[str, list[str], str]:
             first_own = i
             break
     contrib = -1  # the contribution statement's sentence, found on first use
-    contexts: dict[int, SentenceContext] = {}
     names: list[frozenset[str]] = []  # filled on first use
     title_low = None  # the title's words, on first use
     kinds: set[str] = set()
@@ -90,10 +95,10 @@ def paper_hedge(title: str, abstract: str) -> tuple[str, list[str], str]:
         ctx = None  # the sentence's context, when needed
         intro = i < first_own
         if not intro:
-            ctx = contexts.get(i) or contexts.setdefault(i, sentence_context(doc, i))
+            ctx = sentence_context(doc, i)
             if not ctx.finding:
                 if contrib < 0:
-                    contrib = first_contrib(doc)
+                    contrib = contrib_sentence(doc)
                 intro = i < contrib
         if intro:
             if title_low is None:
@@ -102,7 +107,7 @@ def paper_hedge(title: str, abstract: str) -> tuple[str, list[str], str]:
                 continue
             # the title states this claim: it is the paper's own
         if ctx is None:
-            ctx = contexts.get(i) or contexts.setdefault(i, sentence_context(doc, i))
+            ctx = sentence_context(doc, i)
         if is_background(doc, cue, i, ctx):
             continue
         if cue.own_only and not (
@@ -288,7 +293,13 @@ def local_hedge(text: str, start: int, end: int) -> tuple[str, str | None]:
     """
     if not isinstance(text, str) or not text or start < 0 or end > len(text) or start >= end:
         return "none", None
-    doc = analyse(text)
+    return local_hedge_of(analyse(text), start, end)
+
+
+def local_hedge_of(doc: HedgeDoc, start: int, end: int) -> tuple[str, str | None]:
+    """:func:`local_hedge` given the analysis of the (non-empty) text."""
+    if start < 0 or end > len(doc.text) or start >= end:
+        return "none", None
     if not doc.cues or not doc.sentences:
         return "none", None
     i = doc.sentence_index(start)

@@ -50,9 +50,11 @@ METRIC_WORDS: dict[str, Metric] = {
     **_entries("performance performances results", "", PERF, False),
     # performance, lower is better
     **_entries("fid", "FID", PERF, True),
+    **_entries("fvd", "FVD", PERF, True),
+    **_entries("lpips", "LPIPS", PERF, True),
     **_entries("perplexity ppl", "perplexity", PERF, True),
     **_entries("wer cer", "error rate", PERF, True),
-    **_entries("error errors mse rmse mae", "error", PERF, True),
+    **_entries("error errors mse rmse mae nmae nrmse crps", "error", PERF, True),
     **_entries("hallucination hallucinations", "hallucination rate", PERF, True),
     **_entries("toxicity", "toxicity", PERF, True),
     **_entries("emission emissions", "emissions", PERF, True),
@@ -82,6 +84,8 @@ METRIC_WORDS: dict[str, Metric] = {
     # counts of things a method spends (not percentages): a % change of them is relative
     **_entries("chunks retrievals requests lookups rounds passes", "count", EFF, True),
     **_entries("layers", "layers", EFF, True),
+    **_entries("length lengths", "length", EFF, True),
+    **_entries("usage", "usage", EFF, True),
     **_entries("energy", "energy", EFF, True),
     **_entries("overhead overheads", "overhead", EFF, True),
     **_entries("steps iterations epochs", "steps", EFF, True),
@@ -125,6 +129,7 @@ METRIC_PAIRS: dict[str, Metric] = {
     "system cost": ("cost", EFF, True),
     "inference latency": ("latency", EFF, True),
     "inference speed": ("inference speed", EFF, False),
+    "floating-point operations": ("compute", EFF, True),
 }
 _METRIC_PREFIXES: tuple[tuple[str, Metric], ...] = (
     ("pass@", ("pass@k", PERF, False)),
@@ -179,8 +184,14 @@ def _metric_names(text: str) -> list[Metric]:
     out: list[Metric] = []
     i = 0
     n = len(words)
+    first = _FIRST_WORDS
     while i < n:
-        hit = _lookup(words[i], words[i + 1] if i + 1 < n else None)
+        word = words[i]
+        # _lookup finds nothing for a word that starts no metric name (the common case)
+        if word not in first and "@" not in word and "_" not in word:
+            i += 1
+            continue
+        hit = _lookup(word, words[i + 1] if i + 1 < n else None)
         if hit is None:
             i += 1
             continue
@@ -249,7 +260,7 @@ _DOWN_EXACT = _words(
 )
 _DOWN_PREFIX = _stems(
     "decreas declin drop reduc remov prun degrad shrink compress underperform halv deteriorat "
-    "diminish eliminat narrow collaps plummet plung worsen"
+    "diminish eliminat narrow collaps plummet plung worsen shorten"
 )
 GOOD_EXACT = _words(
     "gain gains gained better uplift uplifts advantage advantages beat beats beating"
