@@ -587,6 +587,9 @@ def test_diagnostics_record_every_fit_and_the_log_ratio_decision(result):
     assert names == [
         "pp_claim",
         "sensitivity_hedge_in_mean",
+        "sensitivity_selection_1",
+        "sensitivity_selection_0.5",
+        "sensitivity_selection_0.2",
         "pp_paper",
         "pp_complete_pooling",
         "pp_no_pooling",
@@ -734,9 +737,17 @@ def test_sensitivity_table_has_the_primary_fit_beside_the_readings(result):
 
     sens = result.sensitivity
     assert list(sens.columns) == MODEL_SENSITIVITY
-    # the simulated table has no ambiguous percents: the primary fit and the hedge-in-the-mean
-    # bound only
-    assert list(dict.fromkeys(sens["sensitivity"])) == ["primary", "hedge_in_mean"]
+    # the simulated table has no ambiguous percents and no unpaired SEs: the primary fit, the
+    # hedge-in-the-mean bound and the selection fits on the known-SE comparisons
+    assert list(dict.fromkeys(sens["sensitivity"])) == [
+        "primary",
+        "hedge_in_mean",
+        "selection_1",
+        "selection_0.5",
+        "selection_0.2",
+    ]
+    n_known = sens.set_index("sensitivity").loc["selection_1", "n_effects"].iloc[0]
+    assert n_known < sens.set_index("sensitivity").loc["primary", "n_effects"].iloc[0]
     primary = sens[sens["sensitivity"] == "primary"]
     assert list(primary["quantity"]) == ["mu", "none", "marginal", "strong", "marginal - strong"]
     bound = sens[sens["sensitivity"] == "hedge_in_mean"].set_index("quantity")
@@ -804,3 +815,40 @@ def test_prior_draws_follow_the_priors():
         d["tau_total"] ** 2, d["tau_paper"] ** 2 + d["tau_bench"] ** 2 + d["tau_effect"] ** 2
     )
     assert np.median(d["sigma_run"]) == pytest.approx(priors.sigma_run_median, rel=0.05)
+
+
+@pytest.mark.slow
+def test_selection_fit_with_the_true_weight_undoes_the_selection():
+    """Results selected the way abstracts select them (every significant one reported, a
+    non-significant one with probability 0.2): the plain model overstates mu, the selection
+    fit with omega = 0.2 recovers it (Vevea & Woods 2005, fixed weights)."""
+    from marginalia.model.fitting import fit_data
+    from marginalia.model.tables import summary_table
+
+    rng = np.random.default_rng(4)
+    rows = []
+    while len(rows) < 90:
+        i = len(rows)
+        theta = rng.normal(1.5, 1.0)
+        se = rng.uniform(0.6, 1.4)
+        y = rng.normal(theta, np.sqrt(se**2 + 0.3**2))
+        if y / se >= 1.959964 or rng.random() < 0.2:
+            rows.append({"y": y, "se": se, "effect_id": f"s{i}#1", "paper_id": f"s{i}"})
+    df = effects_table(
+        y=[r["y"] for r in rows],
+        se=[r["se"] for r in rows],
+        effect_id=[r["effect_id"] for r in rows],
+        paper_id=[r["paper_id"] for r in rows],
+        benchmark=[""] * len(rows),
+    )
+    data = prepare_data(df, "pp", "claim")
+    settings = ModelSettings.from_config(FAST | {"draws": 600})
+    mu = {}
+    for kind in ("hierarchical", "selection_0.2"):
+        fit = fit_data(data, kind, settings, cores=1)
+        s = summary_table(fit, 0.9).set_index("parameter").loc["mu"]
+        mu[kind] = (s["mean"], s["sd"])
+    plain, corrected = mu["hierarchical"], mu["selection_0.2"]
+    assert plain[0] - 1.5 > 2 * plain[1]  # selection inflates the plain estimate
+    assert abs(corrected[0] - 1.5) < 3 * corrected[1]
+    assert abs(corrected[0] - 1.5) < abs(plain[0] - 1.5)

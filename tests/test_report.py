@@ -232,7 +232,7 @@ def test_report_shows_every_section_and_comparison(report, tables):
     cards = [a for t, a in tags.tags if t == "article"]
     assert len(cards) == len(tables["corpus"])
     svgs = [a["id"] for t, a in tags.tags if t == "svg"]
-    assert svgs == ["fig-hedge-pp", "fig-forest-pp", "fig-power-pp"]
+    assert svgs == ["fig-hedge-pp", "fig-forest-pp", "fig-power-pp", "fig-funnel-pp"]
     assert len(set(ids - {None})) == len([a for _, a in tags.tags if a.get("id")]), "unique ids"
     # the sortable table: real <th> with buttons, every header sortable
     heads = [a for t, a in tags.tags if t == "th" and a.get("data-key")]
@@ -618,3 +618,30 @@ def test_first_screen_conclusion_is_computed_from_the_posterior(tmp_path, tables
     text = _conclusion(render(tmp_path / "c", t))
     assert "smaller than those behind claims called strong, by 4.0 pp" in text
     assert "-6.5 to -1.5" in text
+
+
+def test_diagnostics_status_names_failed_secondary_fits(tmp_path, tables):
+    t = copy(tables)
+    diag = json.loads(json.dumps(t["diagnostics"]))
+    diag["ok"] = True
+    for f in diag["fits"]:
+        f["ok"] = f["model"] != "complete_pooling"
+    t["diagnostics"] = diag
+    doc = render(tmp_path, t)
+    m = re.search(r'<div class="status ok" id="diag-status">(.*?)</div>', doc, flags=re.S)
+    assert m, "status block"
+    status = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).split())
+    failed = [f["name"] for f in diag["fits"] if not f["ok"]]
+    assert failed and "every fit passed" not in status
+    assert all(name in status for name in failed) and "every primary fit" in status
+
+
+def test_funnel_plot_draws_every_modelled_comparison_with_a_known_se(report, tables):
+    std = tables["standardized"]
+    pp = std[(std["family"] == "pp") & std["in_model"].astype(bool) & (std["se"] > 0)]
+    m = re.search(r'<figure class="fig" id="funnel">(.*?)</figure>', report, flags=re.S)
+    assert m, "funnel plot"
+    legend = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).split())
+    counts = pp["hedge_local"].fillna("none").replace("", "none").value_counts()
+    for cls, n in counts.items():
+        assert f"{cls} ({n})" in legend

@@ -9,6 +9,7 @@ this parameterisation: docs/model.md.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,15 +21,22 @@ from marginalia.model.data import LEVELS, NO_EFFECTS, Grouping, ModelData, group
 from marginalia.model.priors import Priors
 
 #: model kinds with paper, benchmark and effect terms (recovered after sampling)
-HIERARCHICAL_KINDS = ("hierarchical", "hedge_in_mean")
+HIERARCHICAL_KINDS = ("hierarchical", "hedge_in_mean", "selection_0.5", "selection_0.2")
+#: the one-sided cut of the selection sensitivity, y/se (Vevea & Woods 2005)
+SELECTION_Z = 1.959963984540054
+#: the fixed weights of the non-significant side in the selection sensitivity fits
+SELECTION_WEIGHTS = (0.5, 0.2)
 
 __all__ = [
     "HIERARCHICAL_KINDS",
+    "SELECTION_WEIGHTS",
+    "SELECTION_Z",
     "MODEL_BUILDERS",
     "build_hedge_in_mean_model",
     "build_complete_pooling_model",
     "build_hierarchical_model",
     "build_no_pooling_model",
+    "selection_model",
     "marginal_loglik",
 ]
 
@@ -129,7 +137,11 @@ def _tau_priors(priors: Priors) -> tuple[Any, Any, Any]:
 
 
 def build_hierarchical_model(
-    data: ModelData, priors: Priors, *, hedge_in_mean: bool = False
+    data: ModelData,
+    priors: Priors,
+    *,
+    hedge_in_mean: bool = False,
+    selection_weight: float | None = None,
 ) -> pm.Model:
     """The hierarchical model of DESIGN.md §4 for ``data`` (pure: builds, never samples).
 
@@ -170,7 +182,30 @@ def build_hierarchical_model(
             "y_marginal",
             marginal_loglik(data.y - mean, noise_var, tau_paper, tau_bench, group, tau_effect),
         )
+        if selection_weight is not None:
+            # Vevea & Woods (2005) with a fixed weight: a comparison with y/se below 1.96 is
+            # reported with relative probability omega. The likelihood of each y_k is divided
+            # by its probability of being reported under its marginal distribution N(mean_k,
+            # v_k) (exact when the comparisons are independent; the shared paper and benchmark
+            # terms enter through v_k only).
+            var = noise_var + pt.sqr(tau_effect) + pt.sqr(tau_paper) + pt.sqr(tau_bench)
+            se = pt.as_tensor_variable(np.where(data.se_known, data.se_filled, 1.0))
+            z = (SELECTION_Z * se - mean) / pt.sqrt(var)
+            below = 0.5 * pt.erfc(-z / math.sqrt(2.0))  # P(y_k < 1.96 se_k)
+            reported = (1.0 - below) + selection_weight * below
+            pm.Potential("selection", -pt.sum(pt.log(reported)))
     return model
+
+
+def selection_model(omega: float) -> Callable[[ModelData, Priors], pm.Model]:
+    """Builder of the selection sensitivity fit with a fixed weight ``omega`` (known SEs only)."""
+
+    def build(data: ModelData, priors: Priors) -> pm.Model:
+        if not data.se_known.all():
+            raise MarginaliaError("the selection sensitivity fit needs a known se for every effect")
+        return build_hierarchical_model(data, priors, selection_weight=omega)
+
+    return build
 
 
 def build_hedge_in_mean_model(data: ModelData, priors: Priors) -> pm.Model:
@@ -204,6 +239,7 @@ def build_no_pooling_model(data: ModelData, priors: Priors) -> pm.Model:
 MODEL_BUILDERS = {
     "hierarchical": build_hierarchical_model,
     "hedge_in_mean": build_hedge_in_mean_model,
+    **{f"selection_{w:g}": selection_model(w) for w in SELECTION_WEIGHTS},
     "complete_pooling": build_complete_pooling_model,
     "no_pooling": build_no_pooling_model,
 }

@@ -8,7 +8,11 @@ and the per-class estimates of each fit beside the primary fit's. A reading is n
 how well it agrees with the other effects (that would be circular): both are shown.
 
 A third fit uses the two-independent-samples SE (``se_unpaired``) instead of the paired
-default. A fourth puts the hedge class into the prior mean of ``theta`` (``hedge_in_mean``): the
+default. Selection fits (Vevea & Woods 2005) on the comparisons with a known SE: a one-sided cut at
+y/se = 1.96 with the non-significant side reported with a **fixed** relative probability
+omega in {0.5, 0.2}, beside omega = 1 (the primary model on the same subset). The weights are
+not estimated: from ~20 mostly significant comparisons they are not identified. A further fit
+puts the hedge class into the prior mean of ``theta`` (``hedge_in_mean``): the
 opposite bound of the primary estimand (DESIGN.md §4). The primary fit is right when authors
 choose their size word from the reported ``y``; if they also saw results the abstract leaves
 out, its class difference is biased toward zero and the bound's is biased away from it.
@@ -22,17 +26,20 @@ import numpy as np
 import pandas as pd
 
 from marginalia.columns import MODEL_SENSITIVITY
-from marginalia.model.data import prepare_data
+from marginalia.model.data import prepare_data, select_effects
 from marginalia.model.fitting import HierarchicalFit, fit_data
+from marginalia.model.likelihood import SELECTION_WEIGHTS
 from marginalia.model.settings import ModelSettings, interval_columns
 from marginalia.model.tables import hedge_classes_table, summary_table
 
 __all__ = [
     "HEDGE_IN_MEAN",
+    "SELECTION",
     "READINGS",
     "UNPAIRED_SE",
     "ambiguous_reading",
     "fit_sensitivities",
+    "known_se_subset",
     "sensitivity_rows",
     "unpaired_reading",
 ]
@@ -41,6 +48,9 @@ __all__ = [
 HEDGE_IN_MEAN = "hedge_in_mean"
 #: the sensitivity fit with unpaired (two independent samples) SEs
 UNPAIRED_SE = "unpaired_se"
+#: the selection sensitivity fits: selection_<omega> on the known-SE comparisons
+SELECTION = "selection"
+MIN_SELECTION = 5
 #: name of each sensitivity fit -> the standardized columns it reads
 READINGS = {
     "ambiguous_as_points": ("y_points", "se_points"),
@@ -80,6 +90,14 @@ def unpaired_reading(std_df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     out = std_df.copy()
     out.loc[change, "se"] = alt[change]
     return out, int(change.sum())
+
+
+def known_se_subset(std_df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``std_df`` whose ``se`` is known (others are taken out of the model)."""
+    se = pd.to_numeric(std_df["se"], errors="coerce").astype(float)
+    out = std_df.copy()
+    out.loc[~(se > 0).to_numpy(), "in_model"] = False
+    return out
 
 
 def sensitivity_rows(
@@ -129,6 +147,12 @@ def fit_sensitivities(
         runs.append((UNPAIRED_SE, df, n_changed, "hierarchical"))
     # the opposite bound of the estimand: the hedge class in theta's prior mean
     runs.append((HEDGE_IN_MEAN, std_df, 0, "hedge_in_mean"))
+    known = known_se_subset(std_df)
+    if len(select_effects(known, "pp")) >= MIN_SELECTION:
+        # selection with fixed weights on the known-SE comparisons, beside omega = 1 (the
+        # primary model on the same subset)
+        runs.append((f"{SELECTION}_1", known, 0, "hierarchical"))
+        runs += [(f"{SELECTION}_{w:g}", known, 0, f"selection_{w:g}") for w in SELECTION_WEIGHTS]
     for name, df, n_changed, kind in runs:
         fit = fit_data(prepare_data(df, "pp", "claim"), kind, settings, cores=cores)
         diag = dict(fit.diagnostics)

@@ -126,6 +126,7 @@ def build_report(
             forest[fam] = {"svg": Markup(svg), "dropped": dropped}
     hedge_svg = figures.hedge_figure(rows, estimates, "pp", warn=warn)
     power_svg, power_x = figures.power_figure(rows, "pp")
+    funnel_svg = figures.funnel_figure(rows, "pp")
     module_priors, priors_text = _module_priors(config)
     power_cols = set(inp.frame("power").columns)
     expected_power = ["effect_id", "mde", "power_reported", "power_plausible", "type_s", "type_m"]
@@ -147,6 +148,7 @@ def build_report(
             "forest": forest,
             "power": Markup(power_svg) if power_svg else None,
             "power_x": power_x,
+            "funnel": Markup(funnel_svg) if funnel_svg else None,
         },
         "power_missing": [c for c in expected_power if c not in power_cols],
         "power_summary": power_summary_view(inp.frame("power_summary")),

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
-__all__ = ["hedge_figure", "forest_figure", "power_figure", "HEDGE_COLORS"]
+__all__ = ["hedge_figure", "forest_figure", "funnel_figure", "power_figure", "HEDGE_COLORS"]
 
 HEDGE_COLORS = {
     "marginal": "#d95f02",
@@ -432,3 +432,48 @@ def power_figure(rows: list[dict], family: str = "pp") -> tuple[str | None, str]
         ax.set_ylabel(f"effect size ({unit})")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8)
         return _svg(fig, f"power-{family}"), xkey
+
+
+def funnel_figure(rows: list[dict], family: str = "pp") -> str | None:
+    """Contour-enhanced funnel plot: reported effect against its SE, by hedge class.
+
+    The shaded wedge is |y| < 1.96 se (not distinguishable from zero at 5%, two-sided): a
+    corpus of reported results that avoids the wedge, especially at large SEs, is what selection
+    of significant results looks like (Peters et al. 2008). Only modelled comparisons with a
+    known SE are drawn; None when there are none.
+    """
+    pts = [
+        r
+        for r in rows
+        if r["family"] == family
+        and r["in_model"]
+        and r["y"] is not None
+        and r["se"] is not None
+        and r["se"] > 0
+    ]
+    if not pts:
+        return None
+    y = np.asarray([r["y"] for r in pts], dtype=float)
+    se = np.asarray([r["se"] for r in pts], dtype=float)
+    top = float(se.max()) * 1.15
+    grid = np.linspace(0.0, top, 50)
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(6.2, 4.0), layout="constrained")
+        ax = fig.subplots()
+        ax.fill_betweenx(grid, -1.96 * grid, 1.96 * grid, color="#eeeeee", zorder=0)
+        for z, style in ((1.96, "-"), (2.576, ":")):
+            for sign in (-1, 1):
+                ax.plot(sign * z * grid, grid, color=MUTED, lw=0.8, ls=style, zorder=1)
+        ax.axvline(0.0, color="#bbbbbb", lw=0.8, zorder=1)
+        for cls, color in HEDGE_COLORS.items():
+            mine = np.asarray([(r["hedge_local"] or "none") == cls for r in pts])
+            if mine.any():
+                ax.scatter(
+                    y[mine], se[mine], s=26, color=color, zorder=3, label=f"{cls} ({mine.sum()})"
+                )
+        ax.set_ylim(top, 0.0)  # small SEs at the top, as in a funnel plot
+        unit = "percentage points" if family == "pp" else family
+        ax.set_xlabel(f"reported effect y ({unit})")
+        ax.set_ylabel("standard error se (inverted)")
+        ax.legend(loc="lower right", fontsize=8, title="claim hedge", title_fontsize=8)
+        return _svg(fig, f"funnel-{family}")

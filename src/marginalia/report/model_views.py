@@ -270,8 +270,16 @@ def diagnostics_view(diag: dict) -> dict:
         if isinstance(v, dict) and k not in ("fits", "priors", "choices")
     }
     limits = diagnostic_limits(diag)
+    gating_names = {text(f.get("name"), strip=False) for f in gating}
+    secondary_failed = [
+        text(f.get("name"), strip=False)
+        for f in fits
+        if text(f.get("name"), strip=False) not in gating_names and boolean(f.get("ok")) is False
+    ]
     return {
         "ok": ok,
+        "n_primary": len(gating),
+        "secondary_failed": secondary_failed,
         "limits": limits,
         "rhat_bad": rhat is not None and rhat > limits["rhat"],
         "ess_bad": ess is not None and ess < limits["ess"],
