@@ -587,3 +587,18 @@ def test_without_denies_only_a_gain() -> None:
 )
 def test_more_size_words(sentence: str, label: str) -> None:
     assert hedge_of(OWN + sentence) == label
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Candidates are reranked with maximal marginal relevance and gain 3 points.",
+        "We maximise the marginal likelihood and improve recall by 2 points.",
+    ],
+)
+def test_marginal_as_a_term_of_art_is_not_a_cue(sentence: str) -> None:
+    assert hedge_of(OWN + sentence) == "none"
+
+
+def test_material_improvement_is_a_strong_cue() -> None:
+    assert hedge_of(OWN + "The retriever brings a material improvement in recall.") == "strong"

@@ -852,3 +852,30 @@ def test_selection_fit_with_the_true_weight_undoes_the_selection():
     assert plain[0] - 1.5 > 2 * plain[1]  # selection inflates the plain estimate
     assert abs(corrected[0] - 1.5) < 3 * corrected[1]
     assert abs(corrected[0] - 1.5) < abs(plain[0] - 1.5)
+
+
+def test_a_range_enters_the_model_once_at_its_midpoint_with_its_spread():
+    df = effects_table(
+        effect_id=["r#1", "r#2", "r#3"],
+        paper_id=["r", "r", "r"],
+        y=[2.0, 5.0, 1.0],
+        se=[1.0, 1.2, 0.5],
+        qualifier=["range_low", "range_high", ""],
+    )
+    df["claim_id"] = ["r#1", "r#1", "r#3"]
+    data = prepare_data(df, "pp", "claim")
+    assert data.effect_ids == ("r#1", "r#3")
+    assert list(data.y) == [3.5, 1.0]
+    assert data.range_var == pytest.approx([(5.0 - 2.0) ** 2 / 12, 0.0])
+    assert list(data.se) == pytest.approx([1.1, 0.5])
+    # the spread is part of the noise variance the model and the recovery use
+    from marginalia.model.recovery import noise_draws
+
+    post = xr.Dataset(
+        {
+            "sigma_run": (("chain", "draw"), np.full((1, 2), 0.5)),
+            "sigma_unknown": (("chain", "draw"), np.full((1, 2), 2.0)),
+        }
+    )
+    nv = noise_draws(xr.DataTree.from_dict({"posterior": post}), data)
+    assert nv[0] == pytest.approx([1.1**2 + 0.25 + 0.75, 0.25 + 0.25])

@@ -645,3 +645,19 @@ def test_funnel_plot_draws_every_modelled_comparison_with_a_known_se(report, tab
     counts = pp["hedge_local"].fillna("none").replace("", "none").value_counts()
     for cls, n in counts.items():
         assert f"{cls} ({n})" in legend
+
+
+def test_log_ratio_classes_are_shown_as_factors(tmp_path, tables):
+    t = copy(tables)
+    hc = tables["hedge_classes"]
+    extra = hc[hc["family"] == "pp"].copy()
+    extra["family"] = "log_ratio"
+    extra[["mean", "eti_5", "eti_95"]] = [1.0, 0.5, 1.5]
+    t["hedge_classes"] = pd.concat([hc, extra], ignore_index=True)
+    doc = render(tmp_path, t)
+    m = re.search(
+        r'<table class="plain classes[^"]*" id="classes-log_ratio">(.*?)</table>', doc, re.S
+    )
+    assert m, "log_ratio class table"
+    cells = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).split())
+    assert "×2.72 [×1.65, ×4.48]" in cells and "(log +1.00)" in cells

@@ -676,3 +676,23 @@ def test_tables_without_attribution_count_as_own():
     df = frame([effect(benchmark="GSM8K", baseline=50.0, treatment=52.0, delta=2.0)])
     out = standardize(df.drop(columns=["attribution"]), None, REGISTRY, {})
     assert out["in_model"].all() and list(out["attribution"]) == ["own"]
+
+
+def test_a_range_is_one_claim_and_other_rows_are_their_own():
+    rows = [
+        effect(effect_id="p#1", start=5, end=12, qualifier="range_low", delta=2.0, unit="points"),
+        effect(effect_id="p#2", start=5, end=12, qualifier="range_high", delta=5.0, unit="points"),
+        effect(effect_id="p#3", start=20, end=24, delta=1.0, unit="points"),
+        # the same offsets in another paper are another claim
+        effect(
+            effect_id="q#1",
+            paper_id="q",
+            start=5,
+            end=12,
+            qualifier="range_low",
+            delta=1.0,
+            unit="points",
+        ),
+    ]
+    out = standardize(frame(rows), None, REGISTRY)
+    assert list(out["claim_id"]) == ["p#1", "p#1", "p#3", "q#1"]

@@ -75,6 +75,7 @@ STANDARDIZED_ADDED = [
     "se_points",
     "y_relative",
     "se_relative",
+    "claim_id",
 ]
 
 #: results/model/effects_standardized.{parquet,csv}

@@ -127,6 +127,8 @@ def _adjective(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
         return
     if word == "minimal" and L.RX_THE_LEFT.search(low, max(0, p - 5), p):
         return  # "the minimal sub-optimality gap": a definition
+    if word == "marginal" and L.RX_MARGINAL_TERM.match(low, q):
+        return  # "maximal marginal relevance", "marginal likelihood": a technical term
     kind = _kind(word)
     if L.RX_EXTENT_RIGHT.match(low, q) and word not in ("strong", "little"):
         e = L.RX_EXTENT_LEFT.search(low, max(0, p - 12), p)

@@ -296,6 +296,12 @@ RX_APPOSITIVE_GAP = re.compile(r"[^,;:.()\d]{0,25},\s*(?:i\.e\.,?\s*)?")
 RX_NEGATED_LEFT = re.compile(
     r"\b(?:not|no|nor|neither|never|n't|without)\s+(?!only\b|just\b|merely\b)(?:\w+\s+)?$"
 )
+# "marginal" as a term of art, not a size word: "maximal marginal relevance", "marginal
+# likelihood / distribution / probability / density / utility"
+RX_MARGINAL_TERM = re.compile(
+    r"\s+(?:relevance|likelihoods?|distributions?|probabilit(?:y|ies)|densit(?:y|ies)|"
+    r"utilit(?:y|ies)|posteriors?|log-likelihoods?|coverage)\b"
+)
 RX_CONDITION_RIGHT = re.compile(
     r"(?:\s+[\w-]+){1,3}?\s+(?:tends?|leads?|results?|causes?|yields?|helps?|induces?|"
     r"correlates?|improves?|enables?|allows?|makes?|reduces?|increases?)\b"

@@ -27,6 +27,7 @@ __all__ = [
     "ModelData",
     "check_columns",
     "grouping",
+    "one_row_per_claim",
     "prepare_data",
     "select_effects",
 ]
@@ -73,6 +74,12 @@ class ModelData:
     hedges: tuple[str, ...]  # classes with effects; the first is the reference (beta = 0)
     class_counts: Mapping[str, int]
     class_papers: Mapping[str, int]
+    # added to the noise variance: a range's spread, (hi - lo)^2 / 12 (0 for a single number)
+    extra_var: np.ndarray | None = None
+
+    @property
+    def range_var(self) -> np.ndarray:
+        return np.zeros(len(self.effect_ids)) if self.extra_var is None else self.extra_var
 
     @property
     def n_effects(self) -> int:
@@ -132,11 +139,42 @@ def _clean_hedge(values: pd.Series, analysis: str) -> np.ndarray:
     return out.to_numpy(dtype=object)
 
 
+def one_row_per_claim(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of ``df`` with the rows of one claim (same ``claim_id``: a range's low and high
+    end) merged into one observation at their midpoint, and per row the variance to add:
+    ``(hi - lo)^2 / 12``, the variance of a uniform over the range (0 for single numbers).
+    The merged row keeps the first row's ids, labels and the mean of the known SEs; its
+    qualifier is ``range``. Without a ``claim_id`` column every row is a claim."""
+    if "claim_id" not in df.columns or df.empty:
+        return df, np.zeros(len(df))
+    cid = df["claim_id"].astype("string").fillna(df["effect_id"].astype("string"))
+    if not cid.duplicated().any():
+        return df, np.zeros(len(df))
+    y = pd.to_numeric(df["y"], errors="coerce").astype(float)
+    se = pd.to_numeric(df["se"], errors="coerce").astype(float)
+    keep, extra = [], []
+    for _, idx in df.groupby(cid.to_numpy(), sort=False).indices.items():
+        first = df.iloc[idx[0]].copy()
+        if len(idx) > 1:
+            ys = y.iloc[idx]
+            first["y"] = float(ys.mean())
+            ses = se.iloc[idx].dropna()
+            first["se"] = float(ses.mean()) if len(ses) == len(idx) else np.nan
+            first["qualifier"] = "range"
+            first["effect_id"] = cid.iloc[idx[0]]
+            extra.append(float((ys.max() - ys.min()) ** 2 / 12.0))
+        else:
+            extra.append(0.0)
+        keep.append(first)
+    return pd.DataFrame(keep).reset_index(drop=True), np.asarray(extra, dtype=float)
+
+
 def prepare_data(effects_df: pd.DataFrame, family: str, analysis: str) -> ModelData:
-    """Index arrays and labels of ``family``'s modelled effects for ``analysis``."""
+    """Index arrays and labels of ``family``'s modelled effects for ``analysis``, one
+    observation per claim (:func:`one_row_per_claim`)."""
     if analysis not in ANALYSES:
         raise MarginaliaError(f"unknown analysis {analysis!r}; use one of {', '.join(ANALYSES)}")
-    df = select_effects(effects_df, family)
+    df, extra_var = one_row_per_claim(select_effects(effects_df, family))
     hedge = _clean_hedge(df[ANALYSES[analysis]], analysis)
     paper = df["paper_id"].astype("string").fillna("").to_numpy(dtype=object)
     bench_raw = df["benchmark"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
@@ -174,6 +212,7 @@ def prepare_data(effects_df: pd.DataFrame, family: str, analysis: str) -> ModelD
         hedges=hedges,
         class_counts=counts,
         class_papers=class_papers,
+        extra_var=extra_var,
     )
 
 

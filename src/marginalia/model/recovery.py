@@ -42,11 +42,11 @@ def posterior_draws(idata: xr.DataTree, var: str) -> np.ndarray:
 
 
 def noise_draws(idata: xr.DataTree, data: ModelData) -> np.ndarray:
-    """(draws, effect) ``s_k^2 + sigma_run^2`` of every posterior draw."""
+    """(draws, effect) ``s_k^2 + sigma_run^2`` (+ a range's spread) of every posterior draw."""
     sigma_run = posterior_draws(idata, "sigma_run")[:, None]
     sigma_unknown = posterior_draws(idata, "sigma_unknown")[:, None]
     s = np.where(data.se_known[None, :], data.se_filled[None, :], sigma_unknown)
-    return s**2 + sigma_run**2
+    return s**2 + sigma_run**2 + data.range_var[None, :]
 
 
 def draw_hierarchical_effects(

@@ -194,7 +194,9 @@ def analyze(
     rows = []
     for row in standardized_df.to_dict("records"):
         eid = text(row.get("effect_id"), strip=False)
-        res = assess(row, thetas.get(eid, math.nan), ctx)
+        # the model has one theta per claim: a range's two rows share their claim's
+        cid = text(row.get("claim_id"), strip=False) or eid
+        res = assess(row, thetas.get(cid, thetas.get(eid, math.nan)), ctx)
         if status == "failed" and res["assessed"]:
             res["flag_reason"] = (
                 "The model fit failed its diagnostics: plausible-effect columns are empty. "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from datetime import datetime
@@ -55,6 +56,8 @@ def _environment() -> jinja2.Environment:
     env.filters["num"] = fmt
     env.filters["pct"] = lambda x, d=0: "–" if x is None else f"{100 * x:.{d}f}%"
     env.filters["sortv"] = lambda x: "" if x is None else f"{float(x):.10g}"
+    # a log ratio as the factor it stands for: 1.31 -> "×3.71"
+    env.filters["factor"] = lambda x: "–" if x is None else f"×{math.exp(float(x)):.2f}"
     env.filters["yaml"] = config_yaml
     return env
 

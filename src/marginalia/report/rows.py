@@ -180,7 +180,8 @@ def comparison_rows(inp: Inputs, config: dict) -> list[dict]:
     for i, r in enumerate(records(base)):
         eid = text(r.get("effect_id"), strip=False) or f"row-{i}"
         pid = text(r.get("paper_id"), strip=False)
-        c = post["claim"].get(eid)
+        cid = text(r.get("claim_id"), strip=False) or eid  # a range's rows share one claim
+        c = post["claim"].get(cid) or post["claim"].get(eid)
         p = pw.get(eid, {})
         y = num(r.get("y"))
         if y is None and c:
@@ -188,7 +189,8 @@ def comparison_rows(inp: Inputs, config: dict) -> list[dict]:
         se = num(r.get("se"))
         if se is None:
             se = num(p.get("se")) if p else (num(c.get("se")) if c else None)
-        claim, paper = _posterior(c), _posterior(post["paper"].get(eid))
+        claim = _posterior(c)
+        paper = _posterior(post["paper"].get(cid) or post["paper"].get(eid))
         fl = _flags(p, y, claim["theta_mean"], thr)
         in_model = boolean(r.get("in_model"))
         if in_model is None:

@@ -226,4 +226,23 @@ def standardize(
     out["scale_note"] = pd.Series([r.scale_note for r in results], dtype="string")
     out["scale_used"] = pd.Series([r.scale_used for r in results], dtype="string")
     _ambiguous_readings(out, results, lookup, cfg)
+    out["claim_id"] = claim_ids(out)
     return out[STANDARDIZED]
+
+
+def claim_ids(df: pd.DataFrame) -> pd.Series:
+    """One id per claim: the two rows of a range (same paper and span offsets, qualifiers
+    range_low and range_high) share the effect_id of their first row; every other row is a
+    claim of its own (DESIGN.md §3: the model sees one observation per claim)."""
+    ids = df["effect_id"].astype("string").fillna("").tolist()
+    qual = df["qualifier"].astype("string").fillna("").tolist()
+    first: dict[tuple, str] = {}
+    out = []
+    for eid, q, pid, start, end in zip(
+        ids, qual, df["paper_id"].tolist(), df["start"].tolist(), df["end"].tolist(), strict=True
+    ):
+        if q in ("range_low", "range_high"):
+            out.append(first.setdefault((pid, start, end), eid))
+        else:
+            out.append(eid)
+    return pd.Series(out, dtype="string", index=df.index)
