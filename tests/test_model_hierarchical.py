@@ -879,3 +879,65 @@ def test_a_range_enters_the_model_once_at_its_midpoint_with_its_spread():
     )
     nv = noise_draws(xr.DataTree.from_dict({"posterior": post}), data)
     assert nv[0] == pytest.approx([1.1**2 + 0.25 + 0.75, 0.25 + 0.25])
+
+
+class _FakeRegistry:
+    """names/get like marginalia.registry.Registry, for the sigma_unknown prior."""
+
+    def __init__(self, entries: dict[str, dict]):
+        self.entries = entries
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.entries)
+
+    def get(self, name: str) -> dict:
+        return {"name": name, **self.entries[name]}
+
+
+def _paired_se_pp(n: int, p: float) -> float:
+    agree = min(max(0.41422307 + 0.58187475 * p, abs(2 * p - 1)), 1.0)
+    return 100 * np.sqrt((1 - agree) / n)
+
+
+def test_sigma_unknown_prior_comes_from_the_registry_test_set_sizes():
+    from marginalia.model.priors import registry_sigma_unknown
+
+    sizes = [200, 500, 1000, 2000, 5000, 10000]
+    entries = {
+        f"b{n}": {"metric_kind": "proportion", "n": n, "scale_max": 100, "typical_baseline": None}
+        for n in sizes
+    }
+    entries["bleu"] = {"metric_kind": "bleu", "n": 3000, "scale_max": 100}
+    entries["none"] = {"metric_kind": "proportion", "n": None, "scale_max": 100}
+    median, log_sd, count = registry_sigma_unknown(_FakeRegistry(entries))
+    ses = [_paired_se_pp(n, 0.75) for n in sizes]
+    assert count == 6
+    assert median == pytest.approx(np.exp(np.median(np.log(ses))))
+    assert log_sd == pytest.approx(np.std(np.log(ses), ddof=1))
+    assert registry_sigma_unknown(_FakeRegistry({"b": entries["b200"]})) is None
+
+
+def test_the_stage_uses_the_registry_prior_unless_config_says_otherwise():
+    from marginalia.model.stage import with_registry_prior
+
+    entries = {
+        f"b{n}": {"metric_kind": "proportion", "n": n, "scale_max": 100, "typical_baseline": 80}
+        for n in (300, 600, 1200, 2400, 4800)
+    }
+    settings, note = with_registry_prior(ModelSettings(), _FakeRegistry(entries))
+    ses = [_paired_se_pp(n, 0.80) for n in (300, 600, 1200, 2400, 4800)]
+    pp = settings.priors["pp"]
+    assert pp.sigma_unknown_median == pytest.approx(np.exp(np.median(np.log(ses))))
+    assert pp.sigma_unknown_log_sd == pytest.approx(np.std(np.log(ses), ddof=1))
+    assert settings.priors["log_ratio"] == ModelSettings().priors["log_ratio"]
+    assert "from the registry" in note and "5 proportion benchmarks" in note
+    table = prior_table(pp, "pp").set_index("parameter")
+    assert table.loc["sigma_unknown", "distribution"].startswith(
+        f"LogNormal(log {pp.sigma_unknown_median:g}"
+    )
+    config = ModelSettings.from_config({"sigma_unknown_prior": "config"})
+    assert with_registry_prior(config, _FakeRegistry(entries)) == (config, "")
+    assert with_registry_prior(ModelSettings(), None) == (ModelSettings(), "")
+    with pytest.raises(MarginaliaError, match="model.sigma_unknown_prior"):
+        ModelSettings.from_config({"sigma_unknown_prior": "prior"})

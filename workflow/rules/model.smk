@@ -25,6 +25,7 @@ rule standardize_effects:
 rule fit_model:
     input:
         effects="results/model/effects_standardized.parquet",
+        benchmarks=config["extract"]["benchmarks"],
     output:
         posterior="results/model/posterior.nc",
         summary=report(

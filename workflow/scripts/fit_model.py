@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import _marginalia_path  # noqa: F401  (src/ on sys.path; see that module)
 from marginalia.model.stage import OUTPUT_KEYS, run_model, write_outputs
+from marginalia.registry import load_registry
 from marginalia.runner import run
 from marginalia.tables import read_table
 
@@ -14,7 +15,8 @@ if TYPE_CHECKING:
 
 def main():
     effects = read_table(snakemake.input.effects)
-    result = run_model(effects, snakemake.params.model, cores=snakemake.threads)
+    registry = load_registry(snakemake.input.benchmarks)
+    result = run_model(effects, snakemake.params.model, cores=snakemake.threads, registry=registry)
     write_outputs(result, {key: snakemake.output[key] for key in OUTPUT_KEYS})
     if not result.ok:
         logging.getLogger("marginalia").warning(

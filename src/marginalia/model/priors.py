@@ -59,6 +59,7 @@ priors', and zero-avoiding priors keep it well posed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -66,8 +67,20 @@ from typing import Any
 import pandas as pd
 
 from marginalia.errors import MarginaliaError
+from marginalia.sampling_error import card2020_agreement
 
 FAMILIES = ("pp", "log_ratio")
+
+__all__ = [
+    "DEFAULT_PRIORS",
+    "FAMILIES",
+    "Priors",
+    "SIGMA_UNKNOWN_BASELINE",
+    "prior_table",
+    "priors_as_dict",
+    "priors_for",
+    "registry_sigma_unknown",
+]
 
 
 @dataclass(frozen=True)
@@ -124,7 +137,9 @@ _RATIONALE = {
     "sigma_unknown": (
         "sampling SE of a comparison whose SE cannot be computed; zero-avoiding: binomial SEs of "
         "a difference on 164-10,000-item test sets at 50-90% accuracy are 0.4-5.5 pp (log_ratio: "
-        "a once-measured speed-up, ~0.07 for two timings with 5% noise each)"
+        "a once-measured speed-up, ~0.07 for two timings with 5% noise each); with "
+        "model.sigma_unknown_prior: registry (default) the pp median and log-SD are those of the "
+        "paired SEs of the registry's proportion benchmarks (diagnostics.json notes)"
     ),
     "sigma_run": (
         "seed-to-seed noise of a reported difference: published 20-seed GLUE fine-tuning SDs "
@@ -191,3 +206,39 @@ def prior_table(priors: Priors, family: str) -> pd.DataFrame:
 
 def priors_as_dict(priors: Priors) -> dict[str, float]:
     return asdict(priors)
+
+
+#: baseline accuracy used for a registry benchmark without a typical_baseline
+SIGMA_UNKNOWN_BASELINE = 0.75
+
+
+def registry_sigma_unknown(registry: Any) -> tuple[float, float, int] | None:
+    """Prior of ``sigma_unknown`` (pp) from the registry's test-set sizes (DESIGN.md §4).
+
+    For every proportion benchmark with a known ``n``, the paired (McNemar) SE of a
+    comparison at its typical baseline (else 0.75) and a change of 0, ``100 sqrt((1 - P_a)/n)``
+    with Card et al.'s agreement: an unknown SE is taken to be one of these. Returns (median,
+    SD of the log SEs, number of benchmarks), or None with fewer than 5 such benchmarks.
+    ``registry`` is a :class:`marginalia.registry.Registry`.
+    """
+    ses = []
+    for name in getattr(registry, "names", []):
+        entry = registry.get(name)
+        n = entry.get("n")
+        if entry.get("metric_kind") != "proportion" or not n:
+            continue
+        scale = float(entry.get("scale_max") or 100.0)
+        base = entry.get("typical_baseline")
+        p = float(base) / scale if base is not None else SIGMA_UNKNOWN_BASELINE
+        p = min(max(p, 0.0), 1.0)
+        agree = min(max(float(card2020_agreement(p, 0.0)), abs(2 * p - 1)), 1.0)
+        if agree < 1.0:
+            ses.append(100.0 * math.sqrt((1.0 - agree) / int(n)))
+    if len(ses) < 5:
+        return None
+    logs = sorted(math.log(x) for x in ses)
+    mid = len(logs) // 2
+    median = logs[mid] if len(logs) % 2 else 0.5 * (logs[mid - 1] + logs[mid])
+    mean = sum(logs) / len(logs)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / (len(logs) - 1))
+    return math.exp(median), sd, len(ses)

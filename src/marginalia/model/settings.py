@@ -66,6 +66,7 @@ class ModelSettings:
     interval_prob: float = schema_default("model", "interval_prob")
     min_effects_log_ratio: int = schema_default("model", "min_effects_log_ratio")
     compare_models: bool = schema_default("model", "compare_models")
+    sigma_unknown_prior: str = schema_default("model", "sigma_unknown_prior")
     thresholds: Thresholds = field(default_factory=Thresholds)
     retry: Retry = field(default_factory=Retry)
     priors: Mapping[str, Priors] = field(
@@ -121,6 +122,8 @@ class ModelSettings:
             fail("retry.tune_factor", f"must be >= 1 (got {self.retry.tune_factor})")
         if self.min_effects_log_ratio < 1:
             fail("min_effects_log_ratio", "must be >= 1")
+        if self.sigma_unknown_prior not in ("registry", "config"):
+            fail("sigma_unknown_prior", f"{self.sigma_unknown_prior!r} is not registry or config")
 
     def rope_for(self, family: str) -> float:
         return self.rope if family == "pp" else self.rope_log_ratio

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -29,7 +29,7 @@ from marginalia.errors import MarginaliaError
 from marginalia.model.checks import model_checks
 from marginalia.model.data import ANALYSES, NO_EFFECTS, check_columns, prepare_data, select_effects
 from marginalia.model.fitting import fit_data, for_analysis
-from marginalia.model.priors import FAMILIES, prior_table
+from marginalia.model.priors import FAMILIES, prior_table, registry_sigma_unknown
 from marginalia.model.sensitivity import fit_sensitivities
 from marginalia.model.settings import ModelSettings, interval_columns
 from marginalia.model.tables import (
@@ -48,6 +48,7 @@ __all__ = [
     "ModelResult",
     "posterior_tree",
     "run_model",
+    "with_registry_prior",
     "write_outputs",
 ]
 
@@ -88,7 +89,11 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 
 def run_model(
-    std_df: pd.DataFrame, config: Mapping[str, Any] | None = None, *, cores: int | None = None
+    std_df: pd.DataFrame,
+    config: Mapping[str, Any] | None = None,
+    *,
+    cores: int | None = None,
+    registry: Any = None,
 ) -> ModelResult:
     """Fit every model of stage 4 to the standardized effects and build the output tables.
 
@@ -97,7 +102,7 @@ def run_model(
     and (``compare_models``) complete and no pooling, compared by PSIS-LOO.
     """
     t_start = time.perf_counter()
-    settings = ModelSettings.from_config(config)
+    settings, prior_note = with_registry_prior(ModelSettings.from_config(config), registry)
     check_columns(std_df)
     lo, hi = interval_columns(settings.interval_prob)
     trees: dict[str, xr.DataTree] = {}
@@ -174,6 +179,8 @@ def run_model(
             0, f"{NO_EFFECTS}: the standardized table has no pp effects with in_model true"
         )
     notes = [f"{d['name']}: {note}" for d in fit_diags for note in d.get("notes", [])]
+    if prior_note:
+        notes.insert(0, prior_note)
     notes += [f"{fam}: {info['note']}" for fam, info in families.items() if info["note"]]
     prior_tables = pd.concat(
         [prior_table(settings.priors[fam], fam) for fam in FAMILIES], ignore_index=True
@@ -215,6 +222,24 @@ def run_model(
         sensitivity=sensitivity,
         checks=pd.concat(checks, ignore_index=True) if checks else _empty(MODEL_CHECKS),
     )
+
+
+def with_registry_prior(settings: ModelSettings, registry: Any) -> tuple[ModelSettings, str]:
+    """``settings`` with the pp ``sigma_unknown`` prior taken from the registry's test-set sizes
+    (``model.sigma_unknown_prior: registry`` and a registry given), and a note saying so."""
+    if settings.sigma_unknown_prior != "registry" or registry is None:
+        return settings, ""
+    derived = registry_sigma_unknown(registry)
+    if derived is None:
+        return settings, ""
+    median, log_sd, n_bench = derived
+    priors = dict(settings.priors)
+    priors["pp"] = replace(priors["pp"], sigma_unknown_median=median, sigma_unknown_log_sd=log_sd)
+    note = (
+        f"pp sigma_unknown prior from the registry: LogNormal(log {median:.3g}, {log_sd:.3g}), "
+        f"the paired SEs of {n_bench} proportion benchmarks at their test-set sizes"
+    )
+    return replace(settings, priors=priors), note
 
 
 POSTERIOR_LAYOUT = (
