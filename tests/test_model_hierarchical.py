@@ -732,7 +732,7 @@ def test_ambiguous_reading_puts_left_out_percents_back_with_their_reading():
 
 
 @pytest.mark.slow
-def test_sensitivity_table_has_the_primary_fit_beside_the_readings(result):
+def test_sensitivity_table_has_the_primary_fit_beside_the_readings(result, simulated):
     from marginalia.columns import MODEL_SENSITIVITY
 
     sens = result.sensitivity
@@ -741,11 +741,24 @@ def test_sensitivity_table_has_the_primary_fit_beside_the_readings(result):
     # hedge-in-the-mean bound and the selection fits on the known-SE comparisons
     assert list(dict.fromkeys(sens["sensitivity"])) == [
         "primary",
+        "upto_in_theta",
         "hedge_in_mean",
         "selection_1",
         "selection_0.5",
         "selection_0.2",
     ]
+    # "up to" read as part of theta: the same draws (mu unchanged), each class mean shifted by
+    # beta_upto times the class's share of "up to" claims
+    by = sens.set_index(["sensitivity", "quantity"])
+    assert by.loc[("upto_in_theta", "mu"), "mean"] == by.loc[("primary", "mu"), "mean"]
+    pp = simulated[(simulated["family"] == "pp") & simulated["in_model"].astype(bool)]
+    strong = pp[pp["hedge_local"] == "strong"]
+    share = float((strong["qualifier"] == "up_to").mean())
+    n_upto = int((pp["qualifier"] == "up_to").sum())
+    assert sens.loc[sens["sensitivity"] == "upto_in_theta", "n_changed"].iloc[0] == n_upto > 0
+    beta = result.summary.set_index(["analysis", "parameter"]).loc[("claim", "beta_upto"), "mean"]
+    shift = by.loc[("upto_in_theta", "strong"), "mean"] - by.loc[("primary", "strong"), "mean"]
+    assert shift == pytest.approx(beta * share, abs=1e-9)
     n_known = sens.set_index("sensitivity").loc["selection_1", "n_effects"].iloc[0]
     assert n_known < sens.set_index("sensitivity").loc["primary", "n_effects"].iloc[0]
     primary = sens[sens["sensitivity"] == "primary"]

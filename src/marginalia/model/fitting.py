@@ -24,7 +24,14 @@ from marginalia.model.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FEW_EFFECTS", "HierarchicalFit", "fit_data", "fit_hierarchical", "for_analysis"]
+__all__ = [
+    "FEW_EFFECTS",
+    "HierarchicalFit",
+    "fit_data",
+    "fit_hierarchical",
+    "for_analysis",
+    "with_upto_in_theta",
+]
 
 FEW_EFFECTS = 10
 
@@ -151,3 +158,31 @@ def for_analysis(fit: HierarchicalFit, data: ModelData) -> HierarchicalFit:
         reused_from=fit.name,
     )
     return HierarchicalFit(name=name, model=fit.model, data=data, idata=idata, diagnostics=diag)
+
+
+def with_upto_in_theta(fit: HierarchicalFit) -> HierarchicalFit:
+    """The sensitivity reading of "up to" as part of the true effect (DESIGN.md §4).
+
+    The likelihood is the same whether ``beta_upto`` shifts ``y`` or ``theta`` (``y``'s mean is
+    ``mu + beta_upto [up to] + ...`` either way); only what counts as true improvement
+    differs. So no refit: ``theta + beta_upto [up to]`` per draw, and the class means of that.
+    """
+    post = fit.idata.posterior.to_dataset()
+    shape = (int(post.sizes["chain"]), int(post.sizes["draw"]))
+    theta = posterior_draws(fit.idata, "theta")
+    upto = posterior_draws(fit.idata, "beta_upto")[:, None] * fit.data.upto[None, :]
+    theta = theta + upto
+    means = class_means(theta, fit.data).reshape(*shape, -1)
+    post = post.assign(
+        theta=(post["theta"].dims, theta.reshape(*shape, -1)),
+        class_mean=(post["class_mean"].dims, means),
+    )
+    idata = fit.idata.copy()
+    idata["posterior"] = xr.DataTree(post)
+    return HierarchicalFit(
+        name=f"{fit.name}_upto_in_theta",
+        model=fit.model,
+        data=fit.data,
+        idata=idata,
+        diagnostics=dict(fit.diagnostics),
+    )

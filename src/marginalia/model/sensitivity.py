@@ -8,7 +8,11 @@ and the per-class estimates of each fit beside the primary fit's. A reading is n
 how well it agrees with the other effects (that would be circular): both are shown.
 
 A third fit uses the two-independent-samples SE (``se_unpaired``) instead of the paired
-default. Selection fits (Vevea & Woods 2005) on the comparisons with a known SE: a one-sided cut at
+default. ``upto_in_theta`` reads "up to" as part of the true effect (``theta + beta_upto``)
+instead of an excess of the reported maximum; the likelihood is the same, so it reuses the
+primary draws (n_changed: the "up to" claims).
+
+Selection fits (Vevea & Woods 2005) on the comparisons with a known SE: a one-sided cut at
 y/se = 1.96 with the non-significant side reported with a **fixed** relative probability
 omega in {0.5, 0.2}, beside omega = 1 (the primary model on the same subset). The weights are
 not estimated: from ~20 mostly significant comparisons they are not identified. A further fit
@@ -27,7 +31,7 @@ import pandas as pd
 
 from marginalia.columns import MODEL_SENSITIVITY
 from marginalia.model.data import prepare_data, select_effects
-from marginalia.model.fitting import HierarchicalFit, fit_data
+from marginalia.model.fitting import HierarchicalFit, fit_data, with_upto_in_theta
 from marginalia.model.likelihood import SELECTION_WEIGHTS
 from marginalia.model.settings import ModelSettings, interval_columns
 from marginalia.model.tables import hedge_classes_table, summary_table
@@ -37,6 +41,7 @@ __all__ = [
     "SELECTION",
     "READINGS",
     "UNPAIRED_SE",
+    "UPTO_IN_THETA",
     "ambiguous_reading",
     "fit_sensitivities",
     "known_se_subset",
@@ -48,6 +53,8 @@ __all__ = [
 HEDGE_IN_MEAN = "hedge_in_mean"
 #: the sensitivity fit with unpaired (two independent samples) SEs
 UNPAIRED_SE = "unpaired_se"
+#: "up to" read as part of the true effect (theta + beta_upto) instead of the reported value
+UPTO_IN_THETA = "upto_in_theta"
 #: the selection sensitivity fits: selection_<omega> on the known-SE comparisons
 SELECTION = "selection"
 MIN_SELECTION = 5
@@ -136,6 +143,11 @@ def fit_sensitivities(
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """The sensitivity table (primary claim-level pp fit first) and the extra fits' diagnostics."""
     tables = [sensitivity_rows(primary, "primary", 0, settings)]
+    n_upto = int(primary.data.upto.sum())
+    if n_upto:  # "up to" read as part of the true effect: same draws, another theta
+        tables.append(
+            sensitivity_rows(with_upto_in_theta(primary), UPTO_IN_THETA, n_upto, settings)
+        )
     diags: list[dict[str, Any]] = []
     runs: list[tuple[str, pd.DataFrame, int, str]] = []
     for name in READINGS:
