@@ -898,3 +898,21 @@ def test_flag_reasons_never_say_no_effect():
         df, summary = analyze(std, comparisons, papers, REGISTRY, cfg)
         assert not df["flag_reason"].str.lower().str.contains("no effect").any()
         assert not summary["note"].str.lower().str.contains("no effect").any()
+
+
+def test_single_seed_false_positive_rate():
+    from scipy import stats
+
+    std, comparisons, papers = synthetic_tables()
+    for sigma_run, check_nominal in ((2.0, False), (0.0, True)):
+        df, _ = analyze(std, comparisons, papers, REGISTRY, UNPAIRED, sigma_run=sigma_run)
+        a = df[df["assessed"].astype(bool)]
+        assert len(a)
+        z = stats.norm.ppf(0.975)
+        expected = 2 * (1 - stats.norm.cdf(z * a["se"] / a["se_total"]))
+        assert np.allclose(a["false_positive_single_seed"], expected)
+        if check_nominal:  # no seed noise: the nominal 5%
+            assert np.allclose(a["false_positive_single_seed"], 0.05)
+        else:  # seed noise makes a single-seed test reject a null effect more often
+            assert (a["false_positive_single_seed"] > 0.05).all()
+    assert df.loc[~df["assessed"].astype(bool), "false_positive_single_seed"].isna().all()

@@ -197,6 +197,7 @@ POWER = [
     "sigma_run",
     "sigma_run_source",
     "se_total",
+    "false_positive_single_seed",
     "mde_total",
     "power_reported_total",
     "power_plausible_total",

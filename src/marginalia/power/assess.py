@@ -50,6 +50,11 @@ def typed(df: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- small helpers
 
 
+def _phi(x: float) -> float:
+    """Standard normal CDF."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
 def _below(a: float, b: float) -> bool | Any:
     """``a < b`` as a flag; NA when either side is unknown (NaN)."""
     if math.isnan(a) or math.isnan(b):
@@ -215,6 +220,9 @@ def assess(row: Mapping[str, Any], theta: float, ctx: dict[str, Any]) -> dict[st
     z = z_crit(alpha)
     out["within_noise"] = _below(abs(y), z * se)
     out["within_noise_total"] = _below(abs(y), z * out["se_total"])
+    # a single-seed test that ignores seed noise (|y| > z se) when the true effect is 0 and y
+    # varies by se_total: its false-positive rate, 2 [1 - Phi(z se / se_total)] (DESIGN.md §5)
+    out["false_positive_single_seed"] = 2.0 * (1.0 - _phi(z * se / out["se_total"]))
     out["below_mde"] = True if unreachable else _below(abs(y), out["mde"])
     out["below_mde_total"] = True if unreachable_total else _below(abs(y), out["mde_total"])
     out["underpowered"] = _below(out["power_plausible"], thr)
