@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike
 
 __all__ = [
     "CARD2020",
+    "MAX_DISAGREEMENT",
     "Agreement",
     "card2020_agreement",
     "discordant_probabilities",
@@ -47,6 +48,11 @@ __all__ = [
 CARD2020 = (0.41422307, 0.58187475, -0.46624237)
 
 Agreement = float | str
+
+#: the largest disagreement rate 1 - P_a of Card et al.'s regression at a change of 0 over all
+#: baselines p: P_a = a + b p is clipped below by |2p - 1|, and 1 - P_a peaks where a + b p =
+#: 1 - 2p, at p = (1 - a) / (b + 2), where it is 2p (0.4538)
+MAX_DISAGREEMENT = 2.0 * (1.0 - CARD2020[0]) / (CARD2020[1] + 2.0)
 
 
 def _out(x: np.ndarray) -> np.ndarray | float:

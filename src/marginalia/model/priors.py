@@ -67,7 +67,7 @@ from typing import Any
 import pandas as pd
 
 from marginalia.errors import MarginaliaError
-from marginalia.sampling_error import card2020_agreement
+from marginalia.sampling_error import mcnemar_se
 
 FAMILIES = ("pp", "log_ratio")
 
@@ -230,10 +230,9 @@ def registry_sigma_unknown(registry: Any) -> tuple[float, float, int] | None:
         scale = float(entry.get("scale_max") or 100.0)
         base = entry.get("typical_baseline")
         p = float(base) / scale if base is not None else SIGMA_UNKNOWN_BASELINE
-        p = min(max(p, 0.0), 1.0)
-        agree = min(max(float(card2020_agreement(p, 0.0)), abs(2 * p - 1)), 1.0)
-        if agree < 1.0:
-            ses.append(100.0 * math.sqrt((1.0 - agree) / int(n)))
+        se = 100.0 * mcnemar_se(int(n), min(max(p, 0.0), 1.0), 0.0)
+        if se > 0:
+            ses.append(se)
     if len(ses) < 5:
         return None
     logs = sorted(math.log(x) for x in ses)

@@ -18,7 +18,7 @@ import pandas as pd
 from marginalia.columns import POWER_DTYPES, POWER_FLAGS
 from marginalia.power import explain
 from marginalia.power.accuracy import mcnemar_mde, mcnemar_power
-from marginalia.power.design import mde, normal_power, retrodesign, z_crit
+from marginalia.power.design import false_positive_rate, mde, normal_power, retrodesign, z_crit
 from marginalia.sampling_error import (
     discordant_probabilities,
     mcnemar_se,
@@ -48,11 +48,6 @@ def typed(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def _phi(x: float) -> float:
-    """Standard normal CDF."""
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
 def _below(a: float, b: float) -> bool | Any:
@@ -222,7 +217,7 @@ def assess(row: Mapping[str, Any], theta: float, ctx: dict[str, Any]) -> dict[st
     out["within_noise_total"] = _below(abs(y), z * out["se_total"])
     # a single-seed test that ignores seed noise (|y| > z se) when the true effect is 0 and y
     # varies by se_total: its false-positive rate, 2 [1 - Phi(z se / se_total)] (DESIGN.md §5)
-    out["false_positive_single_seed"] = 2.0 * (1.0 - _phi(z * se / out["se_total"]))
+    out["false_positive_single_seed"] = float(false_positive_rate(se, out["se_total"], alpha))
     out["below_mde"] = True if unreachable else _below(abs(y), out["mde"])
     out["below_mde_total"] = True if unreachable_total else _below(abs(y), out["mde_total"])
     out["underpowered"] = _below(out["power_plausible"], thr)

@@ -23,7 +23,14 @@ from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
-__all__ = ["mde", "normal_power", "retrodesign", "retrodesign_sim", "z_crit"]
+__all__ = [
+    "false_positive_rate",
+    "mde",
+    "normal_power",
+    "retrodesign",
+    "retrodesign_sim",
+    "z_crit",
+]
 
 _SQRT_2PI = np.sqrt(2.0 * np.pi)
 
@@ -46,6 +53,14 @@ def z_crit(alpha: float = 0.05) -> float:
 
 def _phi(x: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * x * x) / _SQRT_2PI
+
+
+def false_positive_rate(se: ArrayLike, se_total: ArrayLike, alpha: float = 0.05):
+    """Rejection rate of a test at ``alpha`` that uses ``se`` when the true effect is 0 but the
+    estimate varies by ``se_total`` (e.g. seed noise ignored): ``2 [1 - Phi(z se / se_total)]``."""
+    z = z_crit(alpha)
+    ratio = np.asarray(se, float) / np.asarray(se_total, float)
+    return _out(2.0 * ndtr(-z * ratio))
 
 
 def _lambda(true_effect: ArrayLike, se: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -33,10 +33,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from marginalia.sampling_error import (
-    card2020_agreement,
+    MAX_DISAGREEMENT,
+    mcnemar_se,
     mean_score_se,
     two_correlation_se,
     two_proportion_se,
@@ -44,18 +43,6 @@ from marginalia.sampling_error import (
 
 #: correlation of two systems' scores on an item, for the paired SE of mean scores (DESIGN §3)
 PAIRED_MEAN_CORRELATION = 0.5
-_GRID = np.linspace(0.0, 1.0, 100_001)
-#: largest disagreement rate 1 - P_a(p, 0) of Card et al.'s regression over baselines p (P_a
-#: clipped into [|2p - 1|, 1]): the paired SE's bound when no baseline is known
-MAX_DISAGREEMENT = float(
-    np.max(1.0 - np.clip(card2020_agreement(_GRID, 0.0), np.abs(2 * _GRID - 1), 1.0))
-)
-
-
-def paired_proportion_se(n: int, p: float) -> float:
-    """McNemar SE (fraction) at baseline accuracy ``p`` and a change of 0: ``sqrt(disc / n)``."""
-    agree = min(max(float(card2020_agreement(p, 0.0)), abs(2 * p - 1)), 1.0)
-    return math.sqrt(max(1.0 - agree, 0.0) / n)
 
 
 def fmt(x: float) -> str:
@@ -72,27 +59,9 @@ def pp_se(
     change_pp: float,
     level_scale: float,
     cfg: Mapping[str, Any],
-) -> tuple[float, str, int | None, float]:
-    """(se in pp, se_reason, n, baseline_level on the registry's scale, se_kind,
-    se_unpaired in pp) of a pp effect; see the module docstring."""
-    se, reason, n, base, kind_out, unpaired = _pp_se(
-        kind, canon, bench, entry, base_pp, change_pp, level_scale, cfg
-    )
-    if not math.isfinite(se):
-        kind_out = ""
-    return se, reason, n, base, kind_out, unpaired
-
-
-def _pp_se(
-    kind: str | None,
-    canon: str | None,
-    bench: str,
-    entry: Mapping[str, Any] | None,
-    base_pp: float,
-    change_pp: float,
-    level_scale: float,
-    cfg: Mapping[str, Any],
 ) -> tuple[float, str, int | None, float, str, float]:
+    """(se in pp, se_reason, n, baseline_level on the registry's scale, se_kind (empty when se
+    is), se_unpaired in pp) of a pp effect; see the module docstring."""
     nan = math.nan
     if not bench:
         return nan, "no benchmark named: test-set size n unknown", None, nan, "", nan
@@ -120,7 +89,7 @@ def _pp_se(
             p1 = min(max(base_pp / 100.0, 0.0), 1.0)
             p2 = min(max(p1 + change_pp / 100.0, 0.0), 1.0)
             unpaired = 100.0 * two_proportion_se(n, p1, p2)
-            se = 100.0 * paired_proportion_se(n, p1)
+            se = 100.0 * mcnemar_se(n, p1, 0.0)
             if se <= 0:
                 return nan, "paired variance is 0 at the stated levels", n, base_level, "", unpaired
             return (
