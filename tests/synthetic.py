@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 from scipy import stats
 
 from marginalia.columns import CORPUS, EFFECTS, MODEL_COMPARISONS, PAPERS
@@ -49,6 +50,31 @@ TASK = [
     "Long-Context QA",
 ]
 CLASS_MEAN = {"marginal": 0.6, "none": 2.0, "mixed": 1.5, "strong": 3.2}
+
+
+def point_holdout(comparisons: pd.DataFrame | None) -> xr.Dataset | None:
+    """A holdout.nc dataset whose plausible effects are point masses at the claim rows'
+    ``theta_mean`` (one draw, zero variance): the power stage then evaluates power and type S/M
+    at that point, which the tests compare with the closed forms."""
+    if comparisons is None or comparisons.empty:
+        return None
+    rows = comparisons
+    if "analysis" in rows.columns:
+        rows = rows[rows["analysis"] == "claim"]
+    eids = [str(e) for e in rows["effect_id"]]
+    papers = [e.split("#")[0] for e in eids]
+    uniq = sorted(set(papers))
+    return xr.Dataset(
+        {
+            "theta_mean": (("draw", "effect"), np.asarray(rows["theta_mean"], float)[None, :]),
+            "theta_var": (("draw", "effect"), np.zeros((1, len(eids)))),
+            "log_weight": (("draw", "paper"), np.zeros((1, len(uniq)))),
+            "pareto_k": (("paper",), np.zeros(len(uniq))),
+            "method": (("paper",), np.array(["psis"] * len(uniq))),
+            "effect_paper": (("effect",), np.array(papers)),
+        },
+        coords={"effect": eids, "paper": uniq},
+    )
 
 
 def _sentences(rng: np.random.Generator, hedge: str, k: int) -> list[dict]:
@@ -528,6 +554,7 @@ def synthetic_tables(n_papers: int = 40, seed: int = 0, model_ok: bool = True) -
         0.6,
         diagnostics=diagnostics,
         sigma_run_source="synthetic model posterior mean",
+        holdout=point_holdout(comps_df),
     )
     return {
         "corpus": corpus_df,

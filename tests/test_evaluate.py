@@ -148,9 +148,9 @@ GOLD_PAPERS = [
 
 PRED_PAPERS = pd.DataFrame(
     [
-        ["a", TITLE_A, "s", 2024, 5, "strong", '["significantly"]', "absent"],
-        ["b", TITLE_B, "s", 2024, 2, "none", "[]", "improvement"],
-        ["d", TITLE_D, "s", 2024, 1, "strong", '["x"]', "other"],
+        ["a", TITLE_A, "s", 2024, 5, "strong", '["significantly"]', "absent", None, ""],
+        ["b", TITLE_B, "s", 2024, 2, "none", "[]", "improvement", 3, "over 3 seeds"],
+        ["d", TITLE_D, "s", 2024, 1, "strong", '["x"]', "other", None, ""],
     ],
     columns=PAPERS,
 )

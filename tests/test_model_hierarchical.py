@@ -613,11 +613,19 @@ def test_diagnostics_record_every_fit_and_the_log_ratio_decision(result):
 
 @pytest.mark.slow
 def test_outputs_are_written_and_load_with_arviz(result, tmp_path):
-    paths = {
-        k: tmp_path / f"{k}.{'nc' if k == 'posterior' else 'json' if k == 'diagnostics' else 'csv'}"
-        for k in OUTPUT_KEYS
-    }
+    ext = {"posterior": "nc", "holdout": "nc", "diagnostics": "json"}
+    paths = {k: tmp_path / f"{k}.{ext.get(k, 'csv')}" for k in OUTPUT_KEYS}
     write_outputs(result, paths)
+    hold = xr.load_dataset(paths["holdout"])
+    pp = result.comparisons[
+        (result.comparisons.family == "pp") & (result.comparisons.analysis == "claim")
+    ]
+    assert list(hold["effect"].values) == list(pp.effect_id)
+    assert hold["theta_mean"].dims == ("draw", "effect")
+    assert hold.sizes["draw"] == min(1000, FAST["draws"] * FAST["chains"])
+    np.testing.assert_allclose(np.exp(hold["log_weight"]).sum("draw"), 1.0, rtol=1e-9)
+    assert pp["theta_holdout_sd"].gt(0).all() and pp["holdout"].isin(["psis", "refit"]).all()
+    assert result.diagnostics["holdout"]["papers"] == hold.sizes["paper"]
     tree = az.from_netcdf(paths["posterior"])
     assert tree.posterior["mu"].dims == ("chain", "draw")
     assert tree.posterior["theta"].sizes["effect"] == len(result.trees["pp_claim"].posterior.effect)

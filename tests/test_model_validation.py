@@ -19,7 +19,7 @@ from marginalia.model.validation import (
     ValidationSettings,
     coverage_table,
     draw_truth,
-    run_validation,
+    fit_dataset,
     simulate_effects,
 )
 
@@ -123,17 +123,29 @@ def test_coverage_table_counts_and_binomial_interval():
 
 @pytest.mark.slow
 def test_fast_simulation_check_recovers_parameters():
-    coverage, records = run_validation(
-        {"seed": 1},
+    from marginalia.model.calibration import design_table, simulate_dataset
+    from marginalia.model.settings import ModelSettings
+
+    model = ModelSettings.from_config({"seed": 1})
+    settings = ValidationSettings.from_config(
         {
-            "n_datasets": 4,
             "truth": "fixed",
+            "design": "synthetic",
             "n_papers": [50, 70],
             "draws": 200,
             "tune": 300,
             "chains": 2,
-        },
+        }
     )
+    priors = model.priors["pp"]
+    design = design_table(None, settings, priors)
+    records = []
+    for d in range(4):
+        df, truth = simulate_dataset(design, "hedge_from_y", d, settings, priors)
+        recs, _ = fit_dataset(df, truth, model, settings, seed=d)
+        records += [{**r, "dataset": d} for r in recs]
+    records = pd.DataFrame(records)
+    coverage = coverage_table(records, 0.9)
     assert list(coverage.columns) == COVERAGE_COLUMNS
     assert list(coverage["parameter"]) == [*PARAMETERS, THETA]
     assert (coverage["n_datasets"] == 4).all()
@@ -141,8 +153,9 @@ def test_fast_simulation_check_recovers_parameters():
     # 11 quantities x 4 data sets = 44 intervals at 90%: most must cover the truth
     assert len(scalar) == 44
     assert scalar["covered"].mean() >= 0.75
+    assert scalar["rank"].between(0, scalar["n_rank"]).all()
     theta = coverage.set_index("parameter").loc[THETA]
-    assert theta["n_intervals"] > 4 * 50
+    assert theta["n_intervals"] == 4 * len(design)
     assert 0.8 <= theta["coverage"] <= 0.98
     mu = coverage.set_index("parameter").loc["mu"]
     assert abs(mu["bias"]) < 1.0

@@ -26,7 +26,6 @@ from marginalia.columns import POWER, POWER_FLAGS, POWER_SUMMARY
 from marginalia.errors import MarginaliaError
 from marginalia.power import (
     DEFAULTS,
-    analyze,
     mcnemar_mde,
     mcnemar_power,
     mde,
@@ -40,6 +39,7 @@ from marginalia.power import (
     two_proportion_mde,
     two_proportion_power,
 )
+from marginalia.power import analyze as analyze_stage
 from marginalia.power.accuracy import _mcnemar_exact
 from marginalia.registry import registry_from_mapping
 from marginalia.sampling_error import (
@@ -49,6 +49,15 @@ from marginalia.sampling_error import (
     mean_score_se,
     two_proportion_se,
 )
+from synthetic import point_holdout  # noqa: E402
+
+
+def analyze(std, comparisons, *args, **kw):
+    """The power stage with the plausible effects at the claim rows' theta_mean (point masses:
+    power and type S/M at that point, as the closed forms below)."""
+    kw.setdefault("holdout", point_holdout(comparisons))
+    return analyze_stage(std, comparisons, *args, **kw)
+
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -666,6 +675,7 @@ def test_adapter_writes_tables(tmp_path):
         {"analysis": ["claim"], "family": ["pp"], "parameter": ["sigma_run"], "mean": [0.6]}
     ).to_csv(tmp_path / "model/summary.csv", index=False)
     (tmp_path / "model/diagnostics.json").write_text(json.dumps({"ok": True, "reasons": []}))
+    point_holdout(comparisons).to_netcdf(tmp_path / "model/holdout.nc")
     papers.to_parquet(tmp_path / "papers.parquet")
     entries = {
         "RTE": {
@@ -698,6 +708,7 @@ def test_adapter_writes_tables(tmp_path):
             effects=str(tmp_path / "model/effects_standardized.parquet"),
             comparisons=str(tmp_path / "model/comparisons.csv"),
             diagnostics=str(tmp_path / "model/diagnostics.json"),
+            holdout=str(tmp_path / "model/holdout.nc"),
             papers=str(tmp_path / "papers.parquet"),
             benchmarks=str(tmp_path / "benchmarks.yaml"),
         ),

@@ -372,8 +372,8 @@ def test_flag_reasons_name_their_inputs(report, tables):
     row = power[power["underpowered"].fillna(False).astype(bool)].iloc[0]
     text = html.unescape(report)
     assert (
-        f"underpowered: power {fmt(row.power_plausible)} < 0.50 at plausible θ "
-        f"{fmt(row.plausible_effect)}, se {fmt(row.se)}"
+        f"underpowered: power {fmt(row.power_plausible)} < 0.50 averaged over plausible θ "
+        f"{fmt(row.plausible_effect)} ± {fmt(row.plausible_sd)}, se {fmt(row.se)}"
     ) in text
     noisy = power[power["within_noise"].fillna(False).astype(bool)].iloc[0]
     assert (

@@ -50,10 +50,19 @@ PAPERS = [
     "hedge",
     "hedge_spans",
     "marginal_sense",
+    # runs (seeds) the abstract says its results are averaged over, and the phrase (m of
+    # DESIGN.md §4; NA: not stated, one run)
+    "n_seeds",
+    "n_seeds_span",
 ]
 
 #: pandas dtypes of PAPERS
-PAPERS_DTYPES = {**{c: "string" for c in PAPERS}, "year": "Int64", "n_effects": "int64"}
+PAPERS_DTYPES = {
+    **{c: "string" for c in PAPERS},
+    "year": "Int64",
+    "n_effects": "int64",
+    "n_seeds": "Int64",
+}
 
 #: Columns standardize adds to EFFECTS (results/model/effects_standardized).
 STANDARDIZED_ADDED = [
@@ -76,6 +85,8 @@ STANDARDIZED_ADDED = [
     "y_relative",
     "se_relative",
     "claim_id",
+    # runs averaged (the paper's n_seeds; 1 when unstated): seed noise is sigma_run^2 / n_seeds
+    "n_seeds",
 ]
 
 #: results/model/effects_standardized.{parquet,csv}
@@ -109,6 +120,12 @@ MODEL_COMPARISONS = [
     "shrinkage",
     "p_positive",
     "p_meaningful",
+    # the power stage's plausible true effect: theta's predictive with the paper left out
+    # (family pp; DESIGN.md §5): mean, SD, the paper's Pareto k and how it was computed
+    "theta_holdout_mean",
+    "theta_holdout_sd",
+    "holdout_k",
+    "holdout",
 ]
 
 #: results/model/hedge_classes.csv: one row per hedge class (and marginal - strong).
@@ -191,11 +208,17 @@ POWER = [
     "mde",
     "power_reported",
     "plausible_effect",
+    "plausible_sd",
+    "plausible_k",
+    "plausible_method",
     "power_plausible",
     "type_s",
     "type_m",
     "sigma_run",
     "sigma_run_source",
+    "n_seeds",
+    "se_band_lo",
+    "se_band_hi",
     "se_total",
     "false_positive_single_seed",
     "mde_total",
@@ -240,6 +263,7 @@ POWER_TEXT = [
     "family",
     "metric_kind",
     "test",
+    "plausible_method",
     "sigma_run_source",
     "model_status",
     "flag_reason",

@@ -14,6 +14,8 @@ check_config(config)
 wildcard_constraints:
     source=r"[A-Za-z0-9][A-Za-z0-9_-]*",
     shard=r"\d+",
+    study=r"sbc|hedge_from_y|hedge_from_theta",
+    dataset=r"\d+",
 
 
 CONDA_ENV = "../../envs/marginalia.yaml"
@@ -50,6 +52,25 @@ def shard_ids():
 
 def shard_outputs(what):
     return expand("results/extract/shards/{shard}.{what}.parquet", shard=shard_ids(), what=what)
+
+
+def validation_fits():
+    """One fit per simulated data set of every study of validate_model (config validation)."""
+    from marginalia.model.validation import ValidationSettings
+
+    val = ValidationSettings.from_config(config["validation"])
+    return expand(
+        "results/validation/{study}/fits/{dataset}.json",
+        study=val.studies,
+        dataset=range(val.n_datasets),
+    )
+
+
+def validation_design_input(wildcards):
+    """The standardized effects when the simulations reuse the design of the data at hand."""
+    if config["validation"].get("design", "data") == "data":
+        return {"effects": "results/model/effects_standardized.parquet"}
+    return {}
 
 
 def report_settings():

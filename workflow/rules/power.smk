@@ -7,6 +7,7 @@ rule analyze_power:
         comparisons="results/model/comparisons.csv",
         summary="results/model/summary.csv",
         diagnostics="results/model/diagnostics.json",
+        holdout="results/model/holdout.nc",
         papers="results/papers.parquet",
         benchmarks=config["extract"]["benchmarks"],
     output:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import xarray as xr
 
 import _marginalia_path  # noqa: F401  (src/ on sys.path; see that module)
 from marginalia.errors import MarginaliaError
@@ -48,6 +49,7 @@ def main():
     summary_path = getattr(snakemake.input, "summary", None)
     summary_path = Path(summary_path or Path(snakemake.input.comparisons).with_name("summary.csv"))
     sigma_run = sigma_run_from_summary(read_optional_csv(summary_path))
+    holdout = xr.load_dataset(snakemake.input.holdout)
     power_df, summary_df = analyze(
         standardized,
         comparisons,
@@ -57,6 +59,7 @@ def main():
         sigma_run,
         diagnostics=diagnostics,
         sigma_run_source=f"model posterior mean ({summary_path}, claim analysis)",
+        holdout=holdout,
     )
     if len(power_df):
         log.info("sigma_run %.3f pp: %s", power_df.sigma_run.iloc[0], power_df.sigma_run_source[0])

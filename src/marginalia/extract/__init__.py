@@ -33,6 +33,7 @@ from marginalia.extract.effects import effects_of_quantities, find_effects
 from marginalia.extract.hedge_cues import read_cues
 from marginalia.extract.hedges import local_hedge, local_hedge_of, paper_hedge, paper_hedge_of
 from marginalia.extract.numbers import find_quantities
+from marginalia.extract.seeds import seeds_averaged
 from marginalia.values import is_missing, text
 
 if TYPE_CHECKING:
@@ -204,6 +205,7 @@ def _extract_chunk(
     p_counts, p_hedges, p_spans, p_senses = (
         pcols[c] for c in ("n_effects", "hedge", "hedge_spans", "marginal_sense")
     )
+    p_seeds, p_seed_spans = pcols["n_seeds"], pcols["n_seeds_span"]
     columns = zip(ids, titles, abstracts, found, sources, years, strict=True)
     for paper_id, title, abstract, rows, source, year in columns:
         # the hedge analysis of the abstract, shared by its local hedges, attributions and
@@ -236,6 +238,9 @@ def _extract_chunk(
         p_hedges.append(hedge)
         p_spans.append(_json_strings(spans))
         p_senses.append(sense)
+        n_seeds, seed_span = seeds_averaged(abstract)
+        p_seeds.append(n_seeds)
+        p_seed_spans.append(seed_span)
     for c in EFFECTS:  # the fields of the find_effects rows
         if c not in _ADDED_EFFECTS:
             ecols[c].extend([row[c] for row in all_rows])

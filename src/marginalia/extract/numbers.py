@@ -126,7 +126,7 @@ _MEASURE_RE = re.compile(
     r"kWh|MWh|dB|Hz|GHz|MHz|fps|\u03bcs|us|ns|USD|EUR)(?![\w/])"
 )
 
-_WORD_VALUE = {
+WORD_VALUES = _WORD_VALUE = {
     "one": 1,
     "two": 2,
     "three": 3,

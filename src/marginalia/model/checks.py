@@ -85,7 +85,8 @@ def replicate(
     e = params["tau_effect"][:, None] * rng.standard_normal((n, data.n_effects))
     theta = params["mu"][:, None] + u[:, data.paper_idx] + v[:, data.bench_idx] + e
     s = np.where(data.se_known[None, :], data.se_filled[None, :], params["sigma_unknown"][:, None])
-    sd = np.sqrt(s**2 + params["sigma_run"][:, None] ** 2 + data.range_var[None, :])
+    run = params["sigma_run"][:, None] ** 2 * data.run_share[None, :]
+    sd = np.sqrt(s**2 + run + data.range_var[None, :])
     mean = theta + params["beta_upto"][:, None] * data.upto[None, :]
     return mean + sd * rng.standard_normal(sd.shape)
 

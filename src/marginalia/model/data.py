@@ -76,10 +76,19 @@ class ModelData:
     class_papers: Mapping[str, int]
     # added to the noise variance: a range's spread, (hi - lo)^2 / 12 (0 for a single number)
     extra_var: np.ndarray | None = None
+    # runs averaged per claim (m_k; 1 when unstated): seed noise is sigma_run^2 / m_k
+    n_seeds: np.ndarray | None = None
 
     @property
     def range_var(self) -> np.ndarray:
         return np.zeros(len(self.effect_ids)) if self.extra_var is None else self.extra_var
+
+    @property
+    def run_share(self) -> np.ndarray:
+        """1 / m_k: the share of sigma_run^2 in each claim's noise variance."""
+        if self.n_seeds is None:
+            return np.ones(len(self.effect_ids))
+        return 1.0 / np.maximum(self.n_seeds, 1.0)
 
     @property
     def n_effects(self) -> int:
@@ -213,6 +222,11 @@ def prepare_data(effects_df: pd.DataFrame, family: str, analysis: str) -> ModelD
         class_counts=counts,
         class_papers=class_papers,
         extra_var=extra_var,
+        n_seeds=(
+            pd.to_numeric(df["n_seeds"], errors="coerce").fillna(1).clip(lower=1).to_numpy(float)
+            if "n_seeds" in df.columns
+            else None
+        ),
     )
 
 

@@ -106,12 +106,12 @@ def marginal_loglik(
 
 
 def _noise_variance(data: ModelData, sigma_run: Any, sigma_unknown: Any) -> Any:
-    """Per effect ``s_k^2 + sigma_run^2`` (+ a range's spread), ``s_k`` = se_k or sigma_unknown
-    where unknown."""
+    """Per effect ``s_k^2 + sigma_run^2 / m_k`` (+ a range's spread), ``s_k`` = se_k or
+    sigma_unknown where unknown, ``m_k`` the runs averaged."""
     se = pm.Data("se", data.se_filled, dims="effect")
     known = pm.Data("se_known", data.se_known.astype(np.int8), dims="effect")
     s = pt.switch(pt.eq(known, 1), se, sigma_unknown)
-    return pt.sqr(s) + pt.sqr(sigma_run) + data.range_var
+    return pt.sqr(s) + pt.sqr(sigma_run) * data.run_share + data.range_var
 
 
 def _noise_priors(priors: Priors) -> tuple[Any, Any]:

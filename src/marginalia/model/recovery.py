@@ -46,7 +46,7 @@ def noise_draws(idata: xr.DataTree, data: ModelData) -> np.ndarray:
     sigma_run = posterior_draws(idata, "sigma_run")[:, None]
     sigma_unknown = posterior_draws(idata, "sigma_unknown")[:, None]
     s = np.where(data.se_known[None, :], data.se_filled[None, :], sigma_unknown)
-    return s**2 + sigma_run**2 + data.range_var[None, :]
+    return s**2 + sigma_run**2 * data.run_share[None, :] + data.range_var[None, :]
 
 
 def draw_hierarchical_effects(

@@ -66,6 +66,8 @@ class ModelSettings:
     interval_prob: float = schema_default("model", "interval_prob")
     min_effects_log_ratio: int = schema_default("model", "min_effects_log_ratio")
     compare_models: bool = schema_default("model", "compare_models")
+    holdout_draws: int = schema_default("model", "holdout_draws")
+    holdout_refit_max: int = schema_default("model", "holdout_refit_max")
     sigma_unknown_prior: str = schema_default("model", "sigma_unknown_prior")
     thresholds: Thresholds = field(default_factory=Thresholds)
     retry: Retry = field(default_factory=Retry)

@@ -29,6 +29,7 @@ from marginalia.errors import MarginaliaError
 from marginalia.model.checks import model_checks
 from marginalia.model.data import ANALYSES, NO_EFFECTS, check_columns, prepare_data, select_effects
 from marginalia.model.fitting import fit_data, for_analysis
+from marginalia.model.holdout import Holdout, holdout_table_columns, leave_paper_out
 from marginalia.model.priors import FAMILIES, prior_table, registry_sigma_unknown
 from marginalia.model.sensitivity import fit_sensitivities
 from marginalia.model.settings import ModelSettings, interval_columns
@@ -61,6 +62,7 @@ OUTPUT_KEYS = (
     "sensitivity",
     "checks",
     "diagnostics",
+    "holdout",
 )
 
 
@@ -78,6 +80,7 @@ class ModelResult:
     comparison_trees: dict[str, xr.DataTree] = field(default_factory=dict)
     sensitivity: pd.DataFrame = field(default_factory=lambda: _empty(MODEL_SENSITIVITY))
     checks: pd.DataFrame = field(default_factory=lambda: _empty(MODEL_CHECKS))
+    holdout: Holdout | None = None
 
     @property
     def ok(self) -> bool:
@@ -110,6 +113,7 @@ def run_model(
     summaries, hedges, comparisons, loos, checks = [], [], [], [], []
     fit_diags: list[dict[str, Any]] = []
     sensitivity = _empty(MODEL_SENSITIVITY)
+    holdout, holdout_record = None, {}
     families: dict[str, dict[str, Any]] = {}
     reasons: list[str] = []
 
@@ -148,7 +152,12 @@ def run_model(
             fit_diags.append(fit.diagnostics)
             summaries.append(summary_table(fit, settings.interval_prob))
             hedges.append(hedge_classes_table(fit, settings.interval_prob))
-            comparisons.append(comparisons_table(fit, settings))
+            if family == "pp" and holdout is None:
+                holdout, holdout_record = leave_paper_out(fit, std_df, settings, cores=cores)
+            table = comparisons_table(fit, settings)
+            if family == "pp" and holdout is not None:
+                table = table.assign(**holdout_table_columns(holdout))
+            comparisons.append(table)
             if family == "pp" and analysis == "claim":
                 sensitivity, extra = fit_sensitivities(std_df, fit, settings, cores=cores)
                 fit_diags.extend(extra)
@@ -198,6 +207,7 @@ def run_model(
         "settings": settings.as_dict(),
         "priors": prior_tables.to_dict(orient="records"),
         "interval": {"kind": "eti", "prob": settings.interval_prob},
+        "holdout": holdout_record,
         "posterior_layout": POSTERIOR_LAYOUT,
         "choices": CHOICES,
     }
@@ -213,7 +223,7 @@ def run_model(
         hedge_classes=pd.concat(hedges, ignore_index=True)
         if hedges
         else _empty([*MODEL_HEDGE_CLASSES[:8], lo, hi, *MODEL_HEDGE_CLASSES[10:]]),
-        comparisons=pd.concat(comparisons, ignore_index=True)
+        comparisons=pd.concat(comparisons, ignore_index=True).reindex(columns=MODEL_COMPARISONS)
         if comparisons
         else _empty(MODEL_COMPARISONS),
         loo=pd.concat(loos, ignore_index=True) if loos else _empty(MODEL_LOO),
@@ -221,6 +231,7 @@ def run_model(
         priors=prior_tables,
         sensitivity=sensitivity,
         checks=pd.concat(checks, ignore_index=True) if checks else _empty(MODEL_CHECKS),
+        holdout=holdout,
     )
 
 
@@ -303,7 +314,7 @@ def posterior_tree(result: ModelResult) -> xr.DataTree:
 
 def write_outputs(result: ModelResult, paths: Mapping[str, str | os.PathLike]) -> None:
     """Write posterior.nc, summary.csv, hedge_classes.csv, comparisons.csv, loo.csv,
-    sensitivity.csv, checks.csv and diagnostics.json to ``paths[key]`` for key in
+    sensitivity.csv, checks.csv, diagnostics.json and holdout.nc to ``paths[key]`` for key in
     :data:`OUTPUT_KEYS` (each atomically)."""
     missing = [k for k in OUTPUT_KEYS if k not in paths]
     if missing:
@@ -317,3 +328,9 @@ def write_outputs(result: ModelResult, paths: Mapping[str, str | os.PathLike]) -
     write_csv(result.sensitivity, paths["sensitivity"])
     write_csv(result.checks, paths["checks"])
     write_json(paths["diagnostics"], result.diagnostics)
+    holdout = (
+        result.holdout.to_dataset()
+        if result.holdout is not None
+        else xr.Dataset(attrs={"status": "no pp fit: nothing to hold out"})
+    )
+    atomic_write_file(paths["holdout"], holdout.to_netcdf)

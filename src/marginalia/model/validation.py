@@ -50,14 +50,27 @@ __all__ = [
     "ValidationSettings",
     "coverage_table",
     "draw_truth",
+    "STUDIES",
     "fit_dataset",
-    "run_validation",
     "simulate_effects",
 ]
 
 # Evaluation-set sizes of real benchmarks (../shared/reference/README.md).
 BENCHMARK_SIZES = (164, 277, 400, 500, 805, 1172, 1319, 1821, 2376, 5000, 9815, 10000, 14042)
 HEDGES = ("none", "marginal", "strong")
+#: the simulation studies of validate_model (DESIGN.md §4): simulation-based calibration with the
+#: data's own hedge classes, and two ways authors may choose their size word
+STUDIES = {
+    "sbc": "truth from the priors; hedge classes as in the data (simulation-based calibration)",
+    "hedge_from_y": (
+        "hedge chosen from the reported y (lowest third marginal, top third strong): the "
+        "assumption of the primary model; class means of theta must be calibrated"
+    ),
+    "hedge_from_theta": (
+        "hedge chosen from the true theta (authors know more than the abstract shows): the "
+        "class difference is attenuated; the study reports by how much"
+    ),
+}
 SCALARS = (
     "mu",
     "tau_total",
@@ -120,6 +133,9 @@ class ValidationSettings:
     tune: int = 1000
     chains: int = 4
     fixed: FixedTruth = field(default_factory=FixedTruth)
+    studies: tuple[str, ...] = ("sbc", "hedge_from_y", "hedge_from_theta")
+    design: str = "data"
+    rank_draws: int = 99
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> ValidationSettings:
@@ -132,7 +148,7 @@ class ValidationSettings:
                 "(see workflow/schemas/validation.schema.yaml)"
             )
         kwargs: dict[str, Any] = dict(cfg)
-        for key in ("n_papers", "effects_per_paper", "hedge_probs"):
+        for key in ("n_papers", "effects_per_paper", "hedge_probs", "studies"):
             if key in kwargs:
                 kwargs[key] = tuple(kwargs[key])
         if "fixed" in kwargs:
@@ -153,6 +169,13 @@ class ValidationSettings:
 
         if self.truth not in ("prior", "fixed"):
             fail("truth", f"{self.truth!r} is not 'prior' or 'fixed'")
+        if self.design not in ("data", "synthetic"):
+            fail("design", f"{self.design!r} is not 'data' or 'synthetic'")
+        bad = sorted(set(self.studies) - set(STUDIES))
+        if bad or not self.studies:
+            fail("studies", f"give one or more of {', '.join(STUDIES)} (got {list(self.studies)})")
+        if self.rank_draws < 9:
+            fail("rank_draws", "must be >= 9")
         for key in ("n_papers", "effects_per_paper"):
             lo, hi = getattr(self, key)
             if not 1 <= lo <= hi:
@@ -287,8 +310,16 @@ def fit_dataset(
     seed: int,
     cores: int | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Fit the claim-level model to one simulated table; one record per parameter interval."""
+    """Fit the claim-level model to one simulated table; one record per parameter interval.
+
+    Each record also has the SBC rank of the truth among ``settings.rank_draws`` evenly spaced
+    posterior draws (``rank``, 0..rank_draws). A column ``extra_var`` of ``df`` (a range's
+    spread in a design taken from real data) is added to the noise variance, as in the fit of
+    the real data.
+    """
     data = prepare_data(df, "pp", "claim")
+    if "extra_var" in df.columns:
+        data = replace(data, extra_var=df["extra_var"].to_numpy(dtype=float))
     priors = model_settings.priors["pp"]
     model = build_hierarchical_model(data, priors)
     fit_settings = replace(
@@ -321,6 +352,8 @@ def fit_dataset(
         estimates[DIFFERENCE] = estimates["class_mean[marginal]"] - estimates["class_mean[strong]"]
         truth[DIFFERENCE] = truth["class_mean[marginal]"] - truth["class_mean[strong]"]
     records = []
+    keep = np.unique(np.linspace(0, estimates["mu"].size - 1, settings.rank_draws).round())
+    keep = keep.astype(np.int64)
     for name, d in estimates.items():
         lo, hi = _interval(d, prob)
         t = float(truth[name])
@@ -332,6 +365,8 @@ def fit_dataset(
                 "lo": lo,
                 "hi": hi,
                 "covered": lo <= t <= hi,
+                "rank": int(np.sum(d[keep] < t)),
+                "n_rank": int(keep.size),
                 "gate_ok": gate["ok"],
             }
         )
@@ -348,6 +383,8 @@ def fit_dataset(
                 "lo": float(lo[k]),
                 "hi": float(hi[k]),
                 "covered": bool(lo[k] <= theta_true[k] <= hi[k]),
+                "rank": int(np.sum(theta[keep, k] < theta_true[k])),
+                "n_rank": int(keep.size),
                 "gate_ok": gate["ok"],
             }
         )
@@ -389,43 +426,3 @@ def coverage_table(records: pd.DataFrame, nominal: float) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
-
-
-def run_validation(
-    model_config: Mapping[str, Any] | None,
-    validation_config: Mapping[str, Any] | None,
-    *,
-    cores: int | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate ``n_datasets`` tables, fit each, and return (coverage table, per-interval records).
-
-    Sampler, seed-independent settings, priors, thresholds and the interval probability come
-    from the ``model`` section; draws/tune/chains and the simulation from ``validation``.
-    """
-    model_settings = ModelSettings.from_config(model_config)
-    settings = ValidationSettings.from_config(validation_config)
-    rng = np.random.default_rng(settings.seed)
-    priors = model_settings.priors["pp"]
-    all_records = []
-    for d in range(settings.n_datasets):
-        truth = draw_truth(rng, settings, priors)
-        df = simulate_effects(rng, settings, truth)
-        records, info = fit_dataset(
-            df, truth, model_settings, settings, seed=settings.seed + d, cores=cores
-        )
-        log.info(
-            "data set %d/%d: %d effects, %d papers, gate %s%s, compile %.1f s, sampling %.1f s",
-            d + 1,
-            settings.n_datasets,
-            info["n_effects"],
-            info["n_papers"],
-            "ok" if info["gate_ok"] else "FAILED (" + "; ".join(info["reasons"]) + ")",
-            " after retry" if info["retried"] else "",
-            info["compile_seconds"],
-            info["sampling_seconds"],
-        )
-        for r in records:
-            r["dataset"] = d
-        all_records.extend(records)
-    records_df = pd.DataFrame(all_records)
-    return coverage_table(records_df, model_settings.interval_prob), records_df

@@ -18,7 +18,8 @@ import pandas as pd
 from marginalia.columns import POWER_DTYPES, POWER_FLAGS
 from marginalia.power import explain
 from marginalia.power.accuracy import mcnemar_mde, mcnemar_power
-from marginalia.power.design import false_positive_rate, mde, normal_power, retrodesign, z_crit
+from marginalia.power.design import false_positive_rate, mde, normal_power, z_crit
+from marginalia.power.plausible import Plausible, averaged_design
 from marginalia.sampling_error import (
     discordant_probabilities,
     mcnemar_se,
@@ -74,18 +75,22 @@ def _empty_result() -> dict[str, Any]:
     out: dict[str, Any] = {c: math.nan for c, t in POWER_DTYPES.items() if t == "float64"}
     out.update({c: pd.NA for c in FLAGS})
     out.update({f"{c}_total": pd.NA for c in FLAGS})
-    out.update({"test": "", "n": pd.NA, "assessed": False})
+    out.update({"test": "", "n": pd.NA, "assessed": False, "plausible_method": ""})
     return out
 
 
 # --------------------------------------------------------------------------- one comparison
 
 
-def assess(row: Mapping[str, Any], theta: float, ctx: dict[str, Any]) -> dict[str, Any]:
+def assess(
+    row: Mapping[str, Any], plausible: Plausible | None, ctx: dict[str, Any]
+) -> dict[str, Any]:
     """Design analysis of one comparison; returns the computed columns and flag_reason.
 
-    ``row`` is a row of the standardized effects table, ``theta`` the plausible true effect (NaN
-    when unknown); ``ctx`` holds ``cfg`` (the checked ``power`` section), ``registry``,
+    ``row`` is a row of the standardized effects table, ``plausible`` the distribution of its
+    plausible true effect (the model's predictive with the paper left out; None when unknown);
+    power, type S and type M are averaged over it (:mod:`marginalia.power.plausible`); ``ctx``
+    holds ``cfg`` (the checked ``power`` section), ``registry``,
     ``sigma_run`` and the words about it and the model (``sigma_run_short``, ``model_status``,
     ``model_text``).
     """
@@ -175,10 +180,19 @@ def assess(row: Mapping[str, Any], theta: float, ctx: dict[str, Any]) -> dict[st
     out["se"] = se
     out["assessed"] = True
 
-    has_theta = np.isfinite(theta)
-    sigma_run = ctx["sigma_run"]
+    has_theta = plausible is not None
+    # seed noise of a mean over m runs: sigma_run^2 / m (the paper's n_seeds; 1 when unstated)
+    m_runs = number(row.get("n_seeds"))
+    m_runs = m_runs if np.isfinite(m_runs) and m_runs >= 1 else 1.0
+    out["n_seeds"] = m_runs
+    sigma_run = ctx["sigma_run"] / math.sqrt(m_runs)
     out["se_total"] = math.sqrt(se**2 + sigma_run**2)
     unreachable_total = False
+    if has_theta:
+        out["plausible_effect"] = plausible.center
+        out["plausible_sd"] = plausible.sd
+        out["plausible_k"] = plausible.pareto_k
+        out["plausible_method"] = plausible.method
     if test == "mcnemar":
         # seed noise: the normal approximation with sigma_run's variance added under the null
         # and the alternative (reduces to the MESS formula when sigma_run = 0)
@@ -189,25 +203,46 @@ def assess(row: Mapping[str, Any], theta: float, ctx: dict[str, Any]) -> dict[st
         out["power_reported_total"] = float(
             mcnemar_power(n, p0, d, agreement, alpha, "normal", extra)
         )
+        # the disagreement band of the paired SE at the reported change (DESIGN.md §3): from the
+        # least disagreement the two accuracies allow (|d|) to independent errors
+        p1 = p0 + d
+        out["se_band_lo"] = 100.0 * float(mcnemar_se(n, p0, d, 1.0))
+        out["se_band_hi"] = 100.0 * float(mcnemar_se(n, p0, d, p0 * p1 + (1 - p0) * (1 - p1)))
         if has_theta:
-            dt = theta / 100.0
-            out["plausible_effect"] = theta
-            out["power_plausible"] = float(mcnemar_power(n, p0, dt, agreement, alpha, method))
-            out["power_plausible_total"] = float(
-                mcnemar_power(n, p0, dt, agreement, alpha, "normal", extra)
+            room = (-p0 + 1e-9, 1.0 - p0 - 1e-9)
+
+            def frac(t: np.ndarray) -> np.ndarray:
+                return np.clip(np.asarray(t, float) / 100.0, *room)
+
+            def se_at(t: np.ndarray) -> np.ndarray:
+                return 100.0 * np.asarray(mcnemar_se(n, p0, frac(t), agreement), float)
+
+            def se_at_total(t: np.ndarray) -> np.ndarray:
+                return np.sqrt(se_at(t) ** 2 + sigma_run**2)
+
+            out["power_plausible"], out["type_s"], out["type_m"] = averaged_design(
+                plausible,
+                se_at,
+                alpha,
+                lambda t: mcnemar_power(n, p0, frac(t), agreement, alpha, method),
             )
-            se_t = 100.0 * float(mcnemar_se(n, p0, dt, agreement))
-            _, out["type_s"], out["type_m"] = retrodesign(theta, se_t, alpha)
-            se_t_total = math.sqrt(se_t**2 + sigma_run**2)
-            _, out["type_s_total"], out["type_m_total"] = retrodesign(theta, se_t_total, alpha)
+            out["power_plausible_total"], out["type_s_total"], out["type_m_total"] = (
+                averaged_design(
+                    plausible,
+                    se_at_total,
+                    alpha,
+                    lambda t: mcnemar_power(n, p0, frac(t), agreement, alpha, "normal", extra),
+                )
+            )
     else:
         out["mde_total"] = float(mde(out["se_total"], target, alpha))
         out["power_reported_total"] = float(normal_power(y, out["se_total"], alpha))
         if has_theta:
-            out["plausible_effect"] = theta
-            out["power_plausible"], out["type_s"], out["type_m"] = retrodesign(theta, se, alpha)
-            out["power_plausible_total"], out["type_s_total"], out["type_m_total"] = retrodesign(
-                theta, out["se_total"], alpha
+            out["power_plausible"], out["type_s"], out["type_m"] = averaged_design(
+                plausible, lambda t: se, alpha
+            )
+            out["power_plausible_total"], out["type_s_total"], out["type_m_total"] = (
+                averaged_design(plausible, lambda t: out["se_total"], alpha)
             )
 
     # flags (DESIGN.md §5); power_reported (observed power) drives none of them
@@ -225,5 +260,5 @@ def assess(row: Mapping[str, Any], theta: float, ctx: dict[str, Any]) -> dict[st
     out["underpowered_total"] = _below(out["power_plausible_total"], thr)
     out["exaggerated_total"] = _below(ex, out["type_m_total"])
 
-    out["flag_reason"] = explain.reason(out, row, info, bench, theta, ctx, notes, unreachable)
+    out["flag_reason"] = explain.reason(out, row, info, bench, ctx, notes, unreachable)
     return out

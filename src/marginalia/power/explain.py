@@ -139,7 +139,6 @@ def reason(
     row: Mapping[str, Any],
     info: Mapping,
     bench: str,
-    theta: float,
     ctx: dict[str, Any],
     notes: list[str],
     unreachable: bool,
@@ -175,10 +174,17 @@ def reason(
     parts.extend(notes)
 
     status, status_text = ctx["model_status"], ctx["model_text"]
+    theta = out["plausible_effect"]
     if np.isfinite(theta):
+        k_note = (
+            f"; the leave-out weights are unreliable (Pareto k {out['plausible_k']:.2f})"
+            if out["plausible_method"] == "psis_high_k"
+            else ""
+        )
         s = (
-            f"At the model's plausible true effect of {pp(theta)} the comparison has "
-            f"{pct(out['power_plausible'])} power"
+            "Judged against what the other papers say about its true effect (the model's "
+            f"prediction with this paper left out: {pp(theta)}, SD {pp(out['plausible_sd'])}"
+            f"{k_note}), the comparison has {pct(out['power_plausible'])} power on average"
         )
         if out["underpowered"] is True:
             s += f", below the {cfg['underpowered_threshold']:.0%} threshold (underpowered)"
@@ -209,7 +215,14 @@ def reason(
     if out["exaggerated_total"] is True and out["exaggerated"] is not True:
         changes.append("makes a significant result exaggerated")
     seed = (
-        f"With seed-to-seed noise (sigma_run {pp(ctx['sigma_run'])}, {ctx['sigma_run_short']}) "
+        f"With seed-to-seed noise (sigma_run {pp(ctx['sigma_run'])}, {ctx['sigma_run_short']}"
+        + (
+            f"; the abstract's mean over {int(out['n_seeds'])} runs divides its variance by "
+            f"{int(out['n_seeds'])}"
+            if out["n_seeds"] > 1
+            else ""
+        )
+        + ") "
         f"the SE grows from {out['se']:.2f} to {out['se_total']:.2f} pp and the smallest "
         f"detectable {size} to "
         + (pp(out["mde_total"]) if np.isfinite(out["mde_total"]) else "beyond the metric's range")

@@ -22,8 +22,11 @@ the standardized table when present, else derived here (two independent proporti
 baseline and baseline + y; ``item_sd * sqrt(2 / n)`` rescaled to pp of ``scale_max`` for mean
 scores). Rows of other families, or without a test-set size or SE, get no flags and a reason.
 
-The plausible true effect is the posterior mean of theta (``comparisons.csv``, analysis
-``claim``); without a usable model (absent, or failed diagnostics) those columns stay empty.
+The plausible true effect is the model's predictive of theta with the comparison's paper left
+out (``holdout.nc``: a mixture over posterior draws, PSIS-reweighted or refit; DESIGN.md §5),
+never the posterior given the paper's own, equally selected, results; power, type S and type M
+are averaged over it (:mod:`marginalia.power.plausible`). Without a usable model (absent, or
+failed diagnostics) those columns stay empty.
 Seed noise: ``se_total = sqrt(se^2 + sigma_run^2)``, and every ``*_total`` column repeats the
 analysis with that SE (McNemar: the normal approximation with ``sigma_run``'s variance added under
 null and alternative, so with ``mcnemar_method: exact`` the sampling-only MDE and ``mde_total``
@@ -38,21 +41,22 @@ flag.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from marginalia.columns import POWER
 from marginalia.config import section_defaults, section_settings
 from marginalia.errors import MarginaliaError
 from marginalia.power.assess import assess, typed
+from marginalia.power.plausible import Plausible
 from marginalia.power.summary import summarize
 from marginalia.values import text
 
-__all__ = ["DEFAULTS", "analyze", "power_config", "sigma_run_from_summary"]
+__all__ = ["DEFAULTS", "analyze", "plausible_effects", "power_config", "sigma_run_from_summary"]
 
 #: Defaults of config section ``power``, read from its schema (the one copy).
 DEFAULTS: dict[str, Any] = section_defaults("power")
@@ -114,16 +118,26 @@ def _model_status(comparisons: pd.DataFrame | None, diagnostics: Mapping | None)
     return "ok", ""
 
 
-def _plausible_effects(comparisons: pd.DataFrame | None) -> dict[str, float]:
-    if comparisons is None or comparisons.empty or "theta_mean" not in comparisons.columns:
+def plausible_effects(holdout: xr.Dataset | None) -> dict[str, Plausible]:
+    """Per model row (claim id), the plausible true effect with its paper left out, from
+    ``results/model/holdout.nc`` (:mod:`marginalia.model.holdout`); empty without one."""
+    if holdout is None or "theta_mean" not in holdout:
         return {}
-    rows = comparisons
-    if "analysis" in rows.columns:
-        rows = rows[rows["analysis"] == "claim"]
-    vals = pd.to_numeric(rows["theta_mean"], errors="coerce")
-    return {
-        str(e): float(v) for e, v in zip(rows["effect_id"], vals, strict=True) if np.isfinite(v)
-    }
+    mean = np.asarray(holdout["theta_mean"].values, dtype=float)
+    var = np.asarray(holdout["theta_var"].values, dtype=float)
+    papers = [str(p) for p in holdout["paper"].values]
+    col = {p: i for i, p in enumerate(papers)}
+    weight = np.exp(np.asarray(holdout["log_weight"].values, dtype=float))
+    k = np.asarray(holdout["pareto_k"].values, dtype=float)
+    method = [str(m) for m in holdout["method"].values]
+    out = {}
+    for j, (eid, paper) in enumerate(
+        zip(holdout["effect"].values, holdout["effect_paper"].values, strict=True)
+    ):
+        i = col[str(paper)]
+        w = weight[:, i] / weight[:, i].sum()
+        out[str(eid)] = Plausible(mean[:, j], var[:, j], w, float(k[i]), method[i])
+    return out
 
 
 # --------------------------------------------------------------------------- the stage
@@ -139,6 +153,7 @@ def analyze(
     *,
     diagnostics: Mapping[str, Any] | None = None,
     sigma_run_source: str | None = None,
+    holdout: xr.Dataset | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Design analysis of every comparison: ``(power_df, summary_df)``.
 
@@ -146,7 +161,8 @@ def analyze(
     posterior mean of the seed-to-seed SD (see :func:`sigma_run_from_summary`); when it is None,
     when ``power.sigma_run_from_model`` is false, or when ``diagnostics["ok"]`` is false, the
     config value ``power.sigma_run`` is used instead. ``registry`` needs ``canonical(name)`` and
-    ``get(canonical)`` (``marginalia.registry.Registry``) or is None.
+    ``get(canonical)`` (``marginalia.registry.Registry``) or is None. ``holdout`` is the model's
+    leave-paper-out predictive (results/model/holdout.nc): the plausible true effects.
     """
     cfg = power_config(config)
     required = {"effect_id", "paper_id", "family", "y"}
@@ -157,7 +173,12 @@ def analyze(
             "rerun the standardize_effects rule (results/model/effects_standardized.parquet)"
         )
     status, status_text = _model_status(comparisons_df, diagnostics)
-    thetas = _plausible_effects(comparisons_df) if status == "ok" else {}
+    thetas = plausible_effects(holdout) if status == "ok" else {}
+    if status == "ok" and not thetas:
+        status, status_text = (
+            "absent",
+            "the model's leave-paper-out predictive (holdout.nc) is absent",
+        )
 
     model_sr = sigma_run if sigma_run is not None and np.isfinite(sigma_run) else None
     if status == "failed":
@@ -196,7 +217,7 @@ def analyze(
         eid = text(row.get("effect_id"), strip=False)
         # the model has one theta per claim: a range's two rows share their claim's
         cid = text(row.get("claim_id"), strip=False) or eid
-        res = assess(row, thetas.get(cid, thetas.get(eid, math.nan)), ctx)
+        res = assess(row, thetas.get(cid, thetas.get(eid)), ctx)
         if status == "failed" and res["assessed"]:
             res["flag_reason"] = (
                 "The model fit failed its diagnostics: plausible-effect columns are empty. "

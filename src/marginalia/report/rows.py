@@ -73,7 +73,8 @@ def _by_effect(df: pd.DataFrame, analysis: str | None = None) -> dict[str, dict]
 
 def _posterior(r: dict | None) -> dict[str, float | None]:
     r = r or {}
-    return {k: num(r.get(k)) for k in MODEL_COMPARISONS[MODEL_COMPARISONS.index("theta_mean") :]}
+    keys = MODEL_COMPARISONS[MODEL_COMPARISONS.index("theta_mean") :]
+    return {k: num(r.get(k)) for k in keys if k != "holdout"}
 
 
 def _flags(p: dict, y: float | None, theta: float | None, thr: dict) -> dict[str, Any]:
@@ -102,16 +103,16 @@ def _flags(p: dict, y: float | None, theta: float | None, thr: dict) -> dict[str
     )
     mde, pw = num(p.get("mde")), num(p.get("power_plausible"))
     tm = num(p.get("type_m"))
+    # the plausible effect is the model's prediction with the paper left out (power.csv); never
+    # the posterior of theta, which has seen the paper's own, equally selected, results
     plausible = num(p.get("plausible_effect"))
-    if plausible is None:
-        plausible = num(p.get("true_effect", p.get("theta")))
-    if plausible is None:
-        plausible = theta
+    plausible_sd = num(p.get("plausible_sd"))
+    at = f"{fmt(plausible)} ± {fmt(plausible_sd)}" if plausible_sd is not None else fmt(plausible)
     reasons: list[str] = []
     if "underpowered" in flags:
         below = f" < {fmt(thr['underpowered'])}" if thr.get("underpowered") else ""
         reasons.append(
-            f"underpowered: power {fmt(pw)}{below} at plausible θ {fmt(plausible)}, "
+            f"underpowered: power {fmt(pw)}{below} averaged over plausible θ {at}, "
             f"se {fmt(p.get('se'))}"
         )
     ay = fmt(abs(y) if y is not None else None)
@@ -127,7 +128,7 @@ def _flags(p: dict, y: float | None, theta: float | None, thr: dict) -> dict[str
         reasons.append(f"below MDE: |y| {ay} < MDE {fmt(mde)}")
     if "exaggerated" in flags:
         above = thr.get("exaggerated") or 2
-        reasons.append(f"exaggerated: type M {fmt(tm)} > {fmt(above, 1)} at θ {fmt(plausible)}")
+        reasons.append(f"exaggerated: type M {fmt(tm)} > {fmt(above, 1)} over plausible θ {at}")
     if flags_total:
         se_t = num(p.get("se_total"))
         reasons.append(

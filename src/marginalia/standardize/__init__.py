@@ -211,13 +211,20 @@ def standardize(
     out["n"] = pd.array([r.n for r in results], dtype="Int64")
     out["baseline_level"] = np.array([r.baseline_level for r in results], dtype=float)
     out["metric_kind"] = pd.Series([r.metric_kind for r in results], dtype="string")
-    hedge = {}
+    hedge, seeds = {}, {}
     if papers_df is not None and len(papers_df):
         if not {"paper_id", "hedge"} <= set(papers_df.columns):
             raise MarginaliaError(
                 "papers table: needs columns paper_id and hedge; rerun the extract stage"
             )
         hedge = dict(zip(papers_df["paper_id"], papers_df["hedge"], strict=True))
+        if "n_seeds" in papers_df.columns:
+            counts = pd.to_numeric(papers_df["n_seeds"], errors="coerce")
+            seeds = {
+                p: int(n)
+                for p, n in zip(papers_df["paper_id"], counts, strict=True)
+                if pd.notna(n) and n >= 1
+            }
     out["paper_hedge"] = pd.Series(
         [hedge.get(pid, pd.NA) for pid in out["paper_id"]], dtype="string"
     )
@@ -227,6 +234,7 @@ def standardize(
     out["scale_used"] = pd.Series([r.scale_used for r in results], dtype="string")
     _ambiguous_readings(out, results, lookup, cfg)
     out["claim_id"] = claim_ids(out)
+    out["n_seeds"] = np.array([seeds.get(p, 1) for p in out["paper_id"]], dtype=np.int64)
     return out[STANDARDIZED]
 
 
