@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 CORES   ?= 4
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format evaluate validate-model perf browser clean help
+.PHONY: run test lint format evaluate validate-model mutate perf browser clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
@@ -69,8 +69,23 @@ evaluate: $(STAMP)  ## score extraction against the gold standard (needs ../shar
 validate-model: $(STAMP)  ## simulation-based check of the model
 	$(VENV)/bin/snakemake --cores $(CORES) validate_model
 
+# Mutation testing: mutmut (pinned in requirements-mutate.txt) over the modules listed under
+# [tool.mutmut] in pyproject.toml; works in ./mutants, prints the killed/survived counts.
+$(VENV)/.mutate: $(STAMP) requirements-mutate.txt
+	$(PY) -m pip install --quiet -r requirements-mutate.txt
+	@touch $@
+
+mutate: $(VENV)/.mutate  ## mutation testing of the power flags, SEs and report values (mutmut; slow, not in CI)
+	$(VENV)/bin/mutmut run --max-children $(CORES) || true
+	$(VENV)/bin/mutmut export-cicd-stats >/dev/null 2>&1 || true
+	@$(PY) -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
+	  n = s["killed"] + s["survived"]; \
+	  print("mutants: killed", s["killed"], "survived", s["survived"], \
+	        "(survival %.1f%%)" % (100 * s["survived"] / max(n, 1)), "timeout", s["timeout"], \
+	        "no tests", s["no_tests"], "skipped", s["skipped"])'
+
 perf: $(STAMP)  ## time extraction (benchmarks/bench_extract.py); not part of the tests
 	$(PY) benchmarks/bench_extract.py
 
-clean:  ## remove results, logs and .snakemake
-	rm -rf results logs .snakemake
+clean:  ## remove results, logs, .snakemake and mutants
+	rm -rf results logs .snakemake mutants

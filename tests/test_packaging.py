@@ -12,9 +12,9 @@ from marginalia.configdoc import document
 CONDA_NAMES = {"snakemake-minimal": "snakemake", "matplotlib-base": "matplotlib"}
 
 
-def _lock(repo_dir):
+def _lock(repo_dir, name="requirements.lock"):
     pins = {}
-    for line in (repo_dir / "requirements.lock").read_text().splitlines():
+    for line in (repo_dir / name).read_text().splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -37,6 +37,17 @@ def test_lock_pins_name_version_only(repo_dir):
     assert "://" not in text and "--index" not in text and "--hash" not in text
     pins = _lock(repo_dir)
     assert _runtime_deps(repo_dir) <= set(pins), "every runtime dependency is pinned"
+
+
+def test_mutation_tool_is_pinned_apart_from_the_lock(repo_dir):
+    text = (repo_dir / "requirements-mutate.txt").read_text()
+    assert "://" not in text and "--index" not in text
+    extra = _lock(repo_dir, "requirements-mutate.txt")
+    assert "mutmut" in extra
+    # pinned beside the lock, never against it, and not installed by make test / CI
+    lock = _lock(repo_dir)
+    assert all(lock.get(name, version) == version for name, version in extra.items())
+    assert "mutmut" not in lock
 
 
 def test_conda_env_mirrors_the_lock(repo_dir):

@@ -637,7 +637,8 @@ def test_config_defaults_match_schema_and_errors_name_the_key():
     assert defaults == DEFAULTS
     assert all(v.get("description") for v in schema["properties"].values())
     assert schema["additionalProperties"] is False
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema  # a pinned dependency (Snakemake's config validation uses it)
+
     section = yaml.safe_load((REPO / "config/config.yaml").read_text())["power"]
     jsonschema.validate(section, schema)
     with pytest.raises(jsonschema.ValidationError):

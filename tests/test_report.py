@@ -661,3 +661,16 @@ def test_log_ratio_classes_are_shown_as_factors(tmp_path, tables):
     assert m, "log_ratio class table"
     cells = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).split())
     assert "×2.72 [×1.65, ×4.48]" in cells and "(log +1.00)" in cells
+
+
+def test_paper_card_says_how_many_runs_its_results_average(tmp_path, tables):
+    t = copy(tables)
+    papers = t["papers"]
+    papers["n_seeds"] = pd.array([5] + [None] * (len(papers) - 1), dtype="Int64")
+    papers["n_seeds_span"] = ["averaged over five seeds"] + [""] * (len(papers) - 1)
+    page = html.unescape(render(tmp_path, t))
+    assert page.count("results averaged over") == 1
+    assert (
+        "results averaged over 5 runs (“averaged over five seeds”: seed noise divided by 5)"
+        in page.replace("<q>", "“").replace("</q>", "”")
+    )

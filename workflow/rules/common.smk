@@ -46,6 +46,16 @@ def arxiv_slots(wildcards):
     return int(source_by_name(config, wildcards.source)["type"] == "arxiv")
 
 
+SHARD_CORPUS_DIR = "results/corpus/shards"
+
+
+def shard_corpus(wildcards):
+    """A shard's papers, written by the merge_corpus checkpoint only when they change: adding
+    papers reruns only the shards they fall into (marginalia.corpus.shards)."""
+    checkpoints.merge_corpus.get()
+    return f"{SHARD_CORPUS_DIR}/{wildcards.shard}.parquet"
+
+
 def shard_ids():
     return list(range(config["corpus"]["shards"]))
 

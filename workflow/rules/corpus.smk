@@ -23,7 +23,7 @@ rule fetch_source:
         "../scripts/fetch_source.py"
 
 
-rule merge_corpus:
+checkpoint merge_corpus:
     input:
         sources=source_outputs(),
     output:
@@ -41,5 +41,8 @@ rule merge_corpus:
     params:
         shards=config["corpus"]["shards"],
         order=source_names(),
+        # beside the outputs, written by content (not outputs: Snakemake would delete them
+        # before the job); extract_shard reads them after this checkpoint
+        shard_dir=SHARD_CORPUS_DIR,
     script:
         "../scripts/merge_corpus.py"

@@ -3,7 +3,7 @@
 
 rule extract_shard:
     input:
-        corpus="results/corpus/papers.parquet",
+        corpus=shard_corpus,
         benchmarks=config["extract"]["benchmarks"],
     output:
         effects="results/extract/shards/{shard}.effects.parquet",

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 
 def main():
+    # the shard's own file (written by content by the merge_corpus checkpoint)
     corpus = read_table(snakemake.input.corpus)
     shard = corpus[corpus["shard"] == int(snakemake.wildcards.shard)].reset_index(drop=True)
     registry = load_registry(snakemake.input.benchmarks)

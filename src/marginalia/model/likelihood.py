@@ -8,6 +8,7 @@ this parameterisation: docs/model.md.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,13 @@ from marginalia.model.data import LEVELS, NO_EFFECTS, Grouping, ModelData, group
 from marginalia.model.priors import Priors
 
 #: model kinds with paper, benchmark and effect terms (recovered after sampling)
-HIERARCHICAL_KINDS = ("hierarchical", "hedge_in_mean", "selection_0.5", "selection_0.2")
+HIERARCHICAL_KINDS = (
+    "hierarchical",
+    "hedge_in_mean",
+    "selection_1",
+    "selection_0.5",
+    "selection_0.2",
+)
 #: the one-sided cut of the selection sensitivity, y/se (Vevea & Woods 2005)
 SELECTION_Z = 1.959963984540054
 #: the fixed weights of the non-significant side in the selection sensitivity fits
@@ -38,6 +45,7 @@ __all__ = [
     "build_no_pooling_model",
     "selection_model",
     "marginal_loglik",
+    "structure_signature",
 ]
 
 
@@ -165,6 +173,9 @@ def build_hierarchical_model(
         pm.Data("bench_idx", data.bench_idx, dims="effect")
         hedge_idx = pm.Data("hedge_idx", data.hedge_idx, dims="effect")
         upto = pm.Data("upto", data.upto, dims="effect")
+        # the reported values as data, not constants: fits of one design with other values (the
+        # validation data sets) compile to the same graph, which numba caches on disk
+        y_obs = pm.Data("y_obs", data.y, dims="effect")
 
         mu = pm.Normal("mu", mu=priors.mu_mean, sigma=priors.mu_sd)
         mean = mu + pm.Normal("beta_upto", 0.0, priors.beta_upto_sd) * upto
@@ -181,7 +192,7 @@ def build_hierarchical_model(
         noise_var = _noise_variance(data, sigma_run, sigma_unknown)
         pm.Potential(
             "y_marginal",
-            marginal_loglik(data.y - mean, noise_var, tau_paper, tau_bench, group, tau_effect),
+            marginal_loglik(y_obs - mean, noise_var, tau_paper, tau_bench, group, tau_effect),
         )
         if selection_weight is not None:
             # Vevea & Woods (2005) with a fixed weight: a comparison with y/se below 1.96 is
@@ -190,12 +201,47 @@ def build_hierarchical_model(
             # v_k) (exact when the comparisons are independent; the shared paper and benchmark
             # terms enter through v_k only).
             var = noise_var + pt.sqr(tau_effect) + pt.sqr(tau_paper) + pt.sqr(tau_bench)
-            se = pt.as_tensor_variable(np.where(data.se_known, data.se_filled, 1.0))
+            se = pt.switch(pt.eq(model["se_known"], 1), model["se"], 1.0)
             z = (SELECTION_Z * se - mean) / pt.sqrt(var)
             below = 0.5 * pt.erfc(-z / math.sqrt(2.0))  # P(y_k < 1.96 se_k)
-            reported = (1.0 - below) + selection_weight * below
+            # omega as data: the fits with omega 1, 0.5 and 0.2 share one compiled model
+            omega = pm.Data("selection_omega", float(selection_weight))
+            reported = (1.0 - below) + omega * below
             pm.Potential("selection", -pt.sum(pt.log(reported)))
+    model.marginalia_signature = structure_signature(
+        data,
+        priors,
+        group,
+        hedge_in_mean=hedge_in_mean,
+        selection=selection_weight is not None,
+    )
     return model
+
+
+def structure_signature(data: ModelData, priors: Priors, group: Grouping, **flags: Any) -> str:
+    """A digest of everything a hierarchical model's graph holds as constants: the grouping,
+    the range spreads, the runs averaged, the hedge classes, the priors and the model flags.
+
+    Two models with the same digest differ only in their ``pm.Data`` values (``y_obs``, ``se``,
+    ``se_known``, ``upto``, the indices, ``selection_omega``), so one compiled model serves both
+    (:func:`marginalia.model.sampling.compile_model`).
+    """
+    h = hashlib.sha256()
+    for arr in (
+        group.paper_col,
+        group.bench_col,
+        group.shared_papers,
+        group.shared_benches,
+        data.range_var,
+        data.run_share,
+    ):
+        a = np.ascontiguousarray(arr)
+        h.update(repr((a.dtype.str, a.shape)).encode())
+        h.update(a.tobytes())
+    h.update(repr((data.n_effects, len(data.papers), len(data.benches), data.hedges)).encode())
+    h.update(repr(priors).encode())
+    h.update(repr(sorted(flags.items())).encode())
+    return h.hexdigest()
 
 
 def selection_model(omega: float) -> Callable[[ModelData, Priors], pm.Model]:
@@ -240,7 +286,7 @@ def build_no_pooling_model(data: ModelData, priors: Priors) -> pm.Model:
 MODEL_BUILDERS = {
     "hierarchical": build_hierarchical_model,
     "hedge_in_mean": build_hedge_in_mean_model,
-    **{f"selection_{w:g}": selection_model(w) for w in SELECTION_WEIGHTS},
+    **{f"selection_{w:g}": selection_model(w) for w in (1.0, *SELECTION_WEIGHTS)},
     "complete_pooling": build_complete_pooling_model,
     "no_pooling": build_no_pooling_model,
 }

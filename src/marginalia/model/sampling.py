@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import OrderedDict
 from typing import Any, Literal
 
 import numpy as np
@@ -31,18 +32,39 @@ Sampler = Literal["nutpie", "pymc"]
 SAMPLERS = ("nutpie", "pymc")
 
 
+#: compiled nutpie models of this process by structure digest (``model.marginalia_signature``)
+_COMPILED: OrderedDict[str, Any] = OrderedDict()
+COMPILE_CACHE_SIZE = 8
+
+
 def compile_model(model: pm.Model, sampler: Sampler = "nutpie") -> Any:
     """Compile ``model`` for ``sampler`` ahead of time; returns None for PyMC's own NUTS.
 
     For nutpie this is ``nutpie.compile_pymc_model(model, backend="numba")``; the compiled
-    object can be passed to :func:`sample` any number of times.
+    object can be passed to :func:`sample` any number of times. A model that carries a
+    ``marginalia_signature`` (:func:`marginalia.model.likelihood.structure_signature`: the
+    digest of every constant in its graph) reuses the compiled model of an earlier model with
+    the same digest, with this model's ``pm.Data`` values (nutpie's ``with_data``): the claim
+    fit and its sensitivity fits of the same comparisons compile once.
     """
     _check_sampler(sampler)
     if sampler != "nutpie":
         return None
     import nutpie
 
-    return nutpie.compile_pymc_model(model, backend="numba")
+    key = getattr(model, "marginalia_signature", None)
+    if key is not None and key in _COMPILED:
+        _COMPILED.move_to_end(key)
+        compiled = _COMPILED[key]
+        used = {var.name for var in compiled.shared_var_keys}  # data the graph reads
+        values = {var.name: var.get_value() for var in model.data_vars if var.name in used}
+        return compiled.with_data(**values)
+    compiled = nutpie.compile_pymc_model(model, backend="numba")
+    if key is not None:
+        _COMPILED[key] = compiled
+        while len(_COMPILED) > COMPILE_CACHE_SIZE:
+            _COMPILED.popitem(last=False)
+    return compiled
 
 
 def sample(

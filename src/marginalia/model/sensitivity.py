@@ -163,8 +163,10 @@ def fit_sensitivities(
     if len(select_effects(known, "pp")) >= MIN_SELECTION:
         # selection with fixed weights on the known-SE comparisons, beside omega = 1 (the
         # primary model on the same subset)
-        runs.append((f"{SELECTION}_1", known, 0, "hierarchical"))
-        runs += [(f"{SELECTION}_{w:g}", known, 0, f"selection_{w:g}") for w in SELECTION_WEIGHTS]
+        # (omega = 1 through the selection model too: the three fits share one compiled model)
+        runs += [
+            (f"{SELECTION}_{w:g}", known, 0, f"selection_{w:g}") for w in (1, *SELECTION_WEIGHTS)
+        ]
     for name, df, n_changed, kind in runs:
         fit = fit_data(prepare_data(df, "pp", "claim"), kind, settings, cores=cores)
         diag = dict(fit.diagnostics)

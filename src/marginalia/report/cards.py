@@ -147,6 +147,8 @@ def paper_cards(inp: Inputs, rows: list[dict], limit: int | None = None) -> list
                 "hedge_spans": cue_list,
                 "cues_missing": cues_missing,
                 "marginal_sense": text(h.get("marginal_sense"), strip=False),
+                "n_seeds": integer(h.get("n_seeds")),
+                "n_seeds_span": text(h.get("n_seeds_span"), strip=False),
                 "n_effects": len(effs),
                 "effects": effs,
                 "warnings": warnings,

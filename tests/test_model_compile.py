@@ -1,0 +1,66 @@
+"""Compile once: models of the same structure share one compiled nutpie model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import marginalia.model.sampling as sampling
+from marginalia.model.data import prepare_data
+from marginalia.model.likelihood import MODEL_BUILDERS, build_hierarchical_model
+from marginalia.model.priors import priors_for
+
+
+def table(**columns) -> pd.DataFrame:
+    base = {
+        "effect_id": [f"e{i}" for i in range(6)],
+        "paper_id": ["a", "a", "b", "c", "c", "d"],
+        "benchmark": ["X", "Y", "X", "Y", "", "X"],
+        "family": ["pp"] * 6,
+        "y": [1.0, 2, 3, 4, 5, 6],
+        "se": [1.0, np.nan, 1, 2, 1, 1],
+        "qualifier": ["", "up_to", "", "", "", ""],
+        "hedge_local": ["none", "marginal", "none", "strong", "none", "strong"],
+        "paper_hedge": ["none"] * 6,
+        "in_model": [True] * 6,
+    }
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+def signature(df: pd.DataFrame, builder=build_hierarchical_model, priors=None) -> str:
+    return builder(prepare_data(df, "pp", "claim"), priors or priors_for("pp")).marginalia_signature
+
+
+def test_the_digest_sees_every_constant_and_ignores_the_data():
+    base = signature(table())
+    assert signature(table(y=[9.0, 8, 7, 6, 5, 4], se=[2.0, 1, np.nan, 2, 1, 1])) == base
+    assert signature(table(benchmark=["X", "Y", "Z", "Y", "", "X"])) != base  # grouping
+    assert signature(table(paper_id=["a", "b", "b", "c", "c", "d"])) != base
+    assert signature(table(hedge_local=["none"] * 6)) != base  # hedge classes
+    assert signature(table(), priors=priors_for("pp", {"mu_sd": 3.0})) != base
+    assert signature(table(), MODEL_BUILDERS["hedge_in_mean"]) != base
+    known = table(se=[1.0, 2, 1, 2, 1, 1])
+    omegas = {signature(known, MODEL_BUILDERS[f"selection_{w}"]) for w in ("1", "0.5", "0.2")}
+    assert len(omegas) == 1 and signature(known) not in omegas
+
+
+@pytest.mark.slow
+def test_a_reused_compiled_model_samples_exactly_as_a_fresh_one(monkeypatch):
+    monkeypatch.setattr(sampling, "_COMPILED", type(sampling._COMPILED)())
+    first = build_hierarchical_model(prepare_data(table(), "pp", "claim"), priors_for("pp"))
+    other = table(y=[3.0, 6, 9, 12, 15, 18], se=[2.0, np.nan, 2, 2, 2, 2])
+    second = build_hierarchical_model(prepare_data(other, "pp", "claim"), priors_for("pp"))
+    sampling.compile_model(first)
+    reused = sampling.compile_model(second)  # from the cache, with second's data
+    assert len(sampling._COMPILED) == 1
+    sampling._COMPILED.clear()
+    fresh = sampling.compile_model(second)
+    draws = [
+        sampling.sample(second, compiled=c, draws=300, tune=300, chains=2, seed=3).posterior
+        for c in (reused, fresh)
+    ]
+    for var in ("mu", "sigma_run", "tau_total"):
+        np.testing.assert_array_equal(draws[0][var].values, draws[1][var].values)
+    assert float(draws[0]["mu"].mean()) > 5  # second's values (y tripled), not first's

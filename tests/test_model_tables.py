@@ -1,0 +1,85 @@
+"""The model's tables computed from a hand-built posterior, value by value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from marginalia.model.data import prepare_data
+from marginalia.model.fitting import HierarchicalFit
+from marginalia.model.settings import ModelSettings
+from marginalia.model.tables import comparisons_table, hedge_classes_table
+
+
+def hand_built() -> HierarchicalFit:
+    """Three comparisons (marginal, strong, strong) and 2 chains x 3 draws chosen by hand."""
+    df = pd.DataFrame(
+        {
+            "effect_id": ["a#1", "b#1", "b#2"],
+            "paper_id": ["a", "b", "b"],
+            "benchmark": ["GSM8K", "GSM8K", "MATH"],
+            "family": ["pp"] * 3,
+            "y": [1.0, 4.0, 6.0],
+            "se": [1.0, np.nan, 2.0],
+            "qualifier": [""] * 3,
+            "hedge_local": ["marginal", "strong", "strong"],
+            "paper_hedge": ["marginal", "strong", "strong"],
+            "in_model": [True] * 3,
+        }
+    )
+    data = prepare_data(df, "pp", "claim")
+    theta = np.array(
+        [
+            [[0.5, 3.0, 5.0], [1.5, 4.0, 7.0], [-0.5, 2.0, 6.0]],
+            [[2.0, 5.0, 4.0], [0.9, 3.5, 6.5], [1.1, 4.5, 5.5]],
+        ]
+    )
+    post = xr.Dataset(
+        {
+            "theta": (("chain", "draw", "effect"), theta),
+            "tau_total": (("chain", "draw"), np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])),
+            "sigma_run": (("chain", "draw"), np.full((2, 3), 1.0)),
+            "sigma_unknown": (("chain", "draw"), np.full((2, 3), 3.0)),
+            "class_mean": (
+                ("chain", "draw", "hedge"),
+                np.stack([theta[..., 0], theta[..., 1:].mean(axis=-1)], axis=-1),
+            ),
+        },
+        coords={"effect": list(data.effect_ids), "hedge": ["marginal", "strong"]},
+    )
+    tree = xr.DataTree.from_dict({"posterior": post})
+    return HierarchicalFit("pp_claim", "hierarchical", data, tree, {"ok": True})
+
+
+def test_comparisons_table_values():
+    fit = hand_built()
+    table = comparisons_table(fit, ModelSettings.from_config({"rope": 1.0}))
+    theta = fit.idata.posterior["theta"].values.reshape(6, 3)
+    a = table.set_index("effect_id").loc["a#1"]
+    assert a["theta_mean"] == pytest.approx(theta[:, 0].mean())
+    assert a["theta_lo"] == pytest.approx(np.quantile(theta[:, 0], 0.05))
+    assert a["p_positive"] == pytest.approx(5 / 6)  # one draw of -0.5
+    assert a["p_meaningful"] == pytest.approx(3 / 6)  # 1.5, 2.0, 1.1 exceed the ROPE of 1
+    # pooling factor s^2 / (s^2 + tau^2) with s^2 = se^2 + sigma_run^2 = 2, tau^2 in {1, 4, 9}
+    assert a["shrinkage"] == pytest.approx(np.mean([2 / 3, 2 / 6, 2 / 11]))
+    b = table.set_index("effect_id").loc["b#1"]  # unknown se: sigma_unknown^2 + 1 = 10
+    assert b["shrinkage"] == pytest.approx(np.mean([10 / 11, 10 / 14, 10 / 19]))
+    wider = comparisons_table(fit, ModelSettings.from_config({"rope": 1.6}))
+    assert wider.set_index("effect_id").loc["a#1", "p_meaningful"] == pytest.approx(1 / 6)
+
+
+def test_hedge_classes_table_values():
+    fit = hand_built()
+    table = hedge_classes_table(fit, 0.9).set_index("hedge_class")
+    theta = fit.idata.posterior["theta"].values.reshape(6, 3)
+    marginal, strong = theta[:, 0], theta[:, 1:].mean(axis=1)
+    assert table.loc["marginal", "mean"] == pytest.approx(marginal.mean())
+    assert table.loc["strong", "sd"] == pytest.approx(strong.std(ddof=1))
+    assert table.loc["strong", "n_effects"] == 2 and table.loc["strong", "n_known_se"] == 1
+    diff = table.loc["marginal - strong"]
+    assert diff["mean"] == pytest.approx((marginal - strong).mean())
+    assert diff["eti_95"] == pytest.approx(np.quantile(marginal - strong, 0.95))
+    assert diff["p_marginal_lt_strong"] == pytest.approx(np.mean(marginal < strong))
+    assert np.isnan(table.loc["none", "mean"]) and table.loc["none", "n_effects"] == 0
