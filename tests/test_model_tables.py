@@ -83,3 +83,22 @@ def test_hedge_classes_table_values():
     assert diff["eti_95"] == pytest.approx(np.quantile(marginal - strong, 0.95))
     assert diff["p_marginal_lt_strong"] == pytest.approx(np.mean(marginal < strong))
     assert np.isnan(table.loc["none", "mean"]) and table.loc["none", "n_effects"] == 0
+
+
+def test_model_stage_progress_says_how_far_and_how_long(caplog, monkeypatch):
+    import logging
+
+    import marginalia.model.fitting as fitting
+
+    clock = iter([0.0, 0.0, 0.0, 10.0, 20.0])  # init, start, then one per fit
+    monkeypatch.setattr(fitting.time, "perf_counter", lambda: next(clock))
+    progress = fitting.Progress()
+    progress.start(4)
+    with caplog.at_level(logging.INFO, logger="marginalia.model.fitting"):
+        progress.fitting("pp_claim, hierarchical", 21)
+        progress.fitting("pp_complete_pooling, complete_pooling", 21)
+        progress.fitting("pp_no_pooling, no_pooling", 21)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == "model fit 1 of ~4 (pp_claim, hierarchical, 21 effects): 0 s so far"
+    assert lines[1].endswith("10 s so far, about 30 s left")  # 10 s per fit, 3 to go
+    assert lines[2].startswith("model fit 3 of ~4") and lines[2].endswith("about 20 s left")

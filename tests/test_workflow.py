@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import re
 
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from marginalia.columns import CORPUS, EFFECTS, PAPERS
-from wf import make_workdir, run_snakemake
+from wf import REPO, make_workdir, run_snakemake
 
 
 def test_lint_is_clean(tmp_path):
@@ -291,3 +292,34 @@ def test_adding_two_papers_reextracts_at_most_two_shards(tmp_path):
     # (the job stats printed before the checkpoint runs list every shard; the jobs executed
     # after the DAG update are what counts)
     assert (once.stdout + once.stderr).count("rule extract_shard:") == 1
+
+
+@pytest.mark.slow
+def test_a_small_corpus_runs_through_the_cluster_generic_executor(tmp_path):
+    """Every job goes through a real executor plugin (cluster-generic) and a submit script that
+    runs it as its own process, as a scheduler would (profiles/local-cluster)."""
+    work = make_workdir(tmp_path, {"corpus": {"shards": 2}})
+    rows = [
+        ("Better reasoning", "Our method improves accuracy on GSM8K from 58.3% to 68.6%."),
+        ("Modest gains", "The approach only marginally improves accuracy on MMLU (+0.4%)."),
+        ("Data pruning", "Pruning improves CIFAR-10 accuracy by 1.2% over random pruning."),
+        ("Faster decoding", "Decoding runs 2.1x faster with the same BLEU on WMT14 En-De."),
+    ]
+    with open(work / "mine.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["title", "abstract"])
+        w.writerows(rows)
+    cfg = yaml.safe_load((work / "config" / "config.yaml").read_text())
+    cfg["corpus"]["sources"] = [{"name": "mine", "type": "file", "path": "mine.csv"}]
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))
+    profile = REPO / "profiles" / "local-cluster"
+    proc = run_snakemake(work, "--profile", str(profile), "results/effects.csv", cores=2)
+    log = proc.stdout + proc.stderr
+    submitted = re.findall(r"Submitted job \d+ with external jobid '(\d+)'", log)
+    # fetch, merge (checkpoint), two shards, gather: each its own process with its own id
+    assert len(submitted) == 5 and len(set(submitted)) == 5
+    assert str(os.getpid()) not in submitted
+    effects = pd.read_csv(work / "results" / "effects.csv")
+    assert set(effects["title"]) <= {r[0] for r in rows} and len(effects) >= 4
+    again = run_snakemake(work, "--profile", str(profile), "results/effects.csv", cores=2)
+    assert "Nothing to be done" in again.stdout + again.stderr

@@ -8,6 +8,7 @@ is described in docs/model.md.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,43 @@ __all__ = [
 ]
 
 FEW_EFFECTS = 10
+
+
+class Progress:
+    """Fit-by-fit progress of the model stage: "model fit 3 of ~15 (...): 21 s so far, about
+    84 s left" in the log and on the terminal (the stage sets the planned number of fits)."""
+
+    def __init__(self) -> None:
+        self.planned = 0
+        self.done = 0
+        self.started = time.perf_counter()
+
+    def start(self, planned: int) -> None:
+        self.planned, self.done, self.started = planned, 0, time.perf_counter()
+
+    def fitting(self, name: str, n_effects: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        if not self.planned:
+            log.info("fitting %s: %d effects", name, n_effects)
+            return
+        self.done += 1
+        left = ""
+        if self.done > 1:
+            per_fit = elapsed / (self.done - 1)
+            left = f", about {max(self.planned - self.done + 1, 0) * per_fit:.0f} s left"
+        log.info(
+            "model fit %d of ~%d (%s, %d effects): %.0f s so far%s",
+            self.done,
+            self.planned,
+            name,
+            n_effects,
+            elapsed,
+            left,
+        )
+
+
+#: the model stage's progress (run_model sets the planned number of fits)
+PROGRESS = Progress()
 
 
 @dataclass
@@ -99,7 +137,7 @@ def fit_data(
     name = f"{data.family}_{data.analysis}" if kind == "hierarchical" else f"{data.family}_{kind}"
     priors = settings.priors[data.family]
     model = MODEL_BUILDERS[kind](data, priors)
-    log.info("fitting %s (%s): %d effects", name, kind, data.n_effects)
+    PROGRESS.fitting(f"{name}, {kind}", data.n_effects)
     idata, diag = sample_gated(
         model, settings, label=name, cores=cores, recover=recovery(data, kind, priors)
     )

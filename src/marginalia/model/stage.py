@@ -28,7 +28,7 @@ from marginalia.columns import (
 from marginalia.errors import MarginaliaError
 from marginalia.model.checks import model_checks
 from marginalia.model.data import ANALYSES, NO_EFFECTS, check_columns, prepare_data, select_effects
-from marginalia.model.fitting import fit_data, for_analysis
+from marginalia.model.fitting import PROGRESS, fit_data, for_analysis
 from marginalia.model.holdout import Holdout, holdout_table_columns, leave_paper_out
 from marginalia.model.priors import FAMILIES, prior_table, registry_sigma_unknown
 from marginalia.model.sensitivity import fit_sensitivities
@@ -87,6 +87,18 @@ class ModelResult:
         return bool(self.diagnostics["ok"])
 
 
+def _planned_fits(std_df: pd.DataFrame, settings: ModelSettings) -> int:
+    """About how many fits run_model makes (for the progress line): per modelled family the
+    primary fit and two comparison models, and for pp up to eight sensitivity fits."""
+    total = 0
+    for family in FAMILIES:
+        n = len(select_effects(std_df, family))
+        if n == 0 or (family == "log_ratio" and n < settings.min_effects_log_ratio):
+            continue
+        total += 1 + (2 if settings.compare_models else 0) + (8 if family == "pp" else 0)
+    return total
+
+
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
@@ -117,6 +129,7 @@ def run_model(
     families: dict[str, dict[str, Any]] = {}
     reasons: list[str] = []
 
+    PROGRESS.start(_planned_fits(std_df, settings))
     for family in FAMILIES:
         n = len(select_effects(std_df, family))
         families[family] = {"n_effects": n, "modelled": False, "note": ""}
