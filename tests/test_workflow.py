@@ -217,6 +217,17 @@ def test_full_run_on_the_embedded_corpus_then_nothing_to_do(tmp_path):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
+def _my_paper_list(work, rows: list[tuple[str, str]]) -> dict:
+    """Write rows (title, abstract) to work/mine.csv; the config with it as the only source."""
+    with open(work / "mine.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["title", "abstract"])
+        w.writerows(rows)
+    cfg = yaml.safe_load((work / "config" / "config.yaml").read_text())
+    cfg["corpus"]["sources"] = [{"name": "mine", "type": "file", "path": "mine.csv"}]
+    return cfg
+
+
 @pytest.mark.slow
 def test_configfile_with_another_paper_list(tmp_path):
     work = make_workdir(tmp_path)
@@ -229,13 +240,7 @@ def test_configfile_with_another_paper_list(tmp_path):
         ("Modest gains", "The approach only marginally improves accuracy on MMLU (+0.4%)."),
         ("Data pruning", "Pruning improves CIFAR-10 accuracy by 1.2% over random pruning."),
     ]
-    with open(work / "mine.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["title", "abstract"])
-        w.writerows(rows)
-    cfg = yaml.safe_load((work / "config" / "config.yaml").read_text())
-    cfg["corpus"]["sources"] = [{"name": "mine", "type": "file", "path": "mine.csv"}]
-    (work / "my.yaml").write_text(yaml.safe_dump(cfg))
+    (work / "my.yaml").write_text(yaml.safe_dump(_my_paper_list(work, rows)))
     run_snakemake(work, "--configfile", "my.yaml")
     corpus = pd.read_csv(work / "results" / "corpus" / "papers.csv")
     assert sorted(corpus["title"]) == sorted(r[0] for r in rows)
@@ -305,13 +310,7 @@ def test_a_small_corpus_runs_through_the_cluster_generic_executor(tmp_path):
         ("Data pruning", "Pruning improves CIFAR-10 accuracy by 1.2% over random pruning."),
         ("Faster decoding", "Decoding runs 2.1x faster with the same BLEU on WMT14 En-De."),
     ]
-    with open(work / "mine.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["title", "abstract"])
-        w.writerows(rows)
-    cfg = yaml.safe_load((work / "config" / "config.yaml").read_text())
-    cfg["corpus"]["sources"] = [{"name": "mine", "type": "file", "path": "mine.csv"}]
-    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(_my_paper_list(work, rows)))
     profile = REPO / "profiles" / "local-cluster"
     proc = run_snakemake(work, "--profile", str(profile), "results/effects.csv", cores=2)
     log = proc.stdout + proc.stderr
