@@ -132,6 +132,11 @@ def test_psis_weights_are_normalized_and_refit_replaces_a_paper():
     phi = phi_example(400)
     hold = psis_holdout(data, phi)
     np.testing.assert_allclose(np.exp(hold.log_weight).sum(axis=0), 1.0, rtol=1e-9)
+    # leaving a paper out moves weight to the draws that explain it worst: the weights fall
+    # as log p(y_i | y_-i, phi) rises
+    _, _, loglik = holdout_moments(data, phi)
+    for i in range(len(data.papers)):
+        assert np.corrcoef(hold.log_weight[:, i], loglik[:, i])[0, 1] < -0.9
     assert hold.pareto_k.shape == (len(data.papers),)
     assert set(hold.method) <= {"psis", "psis_high_k"}
     mean, sd = hold.summary()

@@ -82,3 +82,26 @@ def test_grid_probabilities_sum_to_one_and_cover_the_mixture():
     assert prob.sum() == pytest.approx(1.0)
     assert np.sum(prob * theta) == pytest.approx(plaus.center, abs=1e-2)
     assert plaus.sd == pytest.approx(math.sqrt(0.5 * 0.25 + 0.5 * 4 + 16.0), rel=1e-9)
+
+
+def test_an_impossible_true_change_is_put_on_the_bound_for_every_term():
+    # baseline 95%: no true gain can pass 5 pp; the plausible N(8, 2) is mostly beyond it
+    n, p0 = 60, 0.95
+
+    def se_at(t):
+        return 100 * np.asarray(mcnemar_se(n, p0, np.clip(np.asarray(t) / 100, -p0, 1 - p0)))
+
+    bound = (-95.0 + 1e-7, 5.0 - 1e-7)
+    got = averaged_design(mixture([8.0], [2.0]), se_at, feasible=bound)
+    # every theta beyond 5 pp counts as 5 pp: compare with the clipped distribution directly
+    draws = np.clip(np.random.default_rng(1).normal(8.0, 2.0, 400_000), *bound)
+    se = se_at(draws)
+    z = 1.959963984540054
+    upper, lower = stats.norm.sf(z - draws / se), stats.norm.cdf(-z - draws / se)
+    c = z * se
+    abs_y = draws * (upper - lower) + se * (
+        stats.norm.pdf((c - draws) / se) + stats.norm.pdf((c + draws) / se)
+    )
+    expected_m = abs_y.mean() / (np.abs(draws) * (upper + lower)).mean()
+    assert got[2] == pytest.approx(expected_m, rel=2e-3)
+    assert got[2] > 1.2  # not the 1.1 of averaging over impossible changes

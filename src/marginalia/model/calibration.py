@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from marginalia.model.data import prepare_data
+from marginalia.model.data import UNNAMED, prepare_data
 from marginalia.model.settings import ModelSettings
 from marginalia.model.validation import (
     DIFFERENCE,
@@ -117,6 +117,9 @@ def design_table(
         df = simulate_effects(rng, settings, draw_truth(rng, settings, priors))
         df["extra_var"] = 0.0
         df["n_seeds"] = 1.0
+        # an unnamed benchmark is a level of its own, as the fit reads it (prepare_data)
+        unnamed = df["benchmark"].astype(str) == ""
+        df.loc[unnamed, "benchmark"] = UNNAMED + df.loc[unnamed, "effect_id"].astype(str)
         return df[DESIGN_COLUMNS].reset_index(drop=True)
     data = prepare_data(std_df, "pp", "claim")
     return pd.DataFrame(
@@ -237,6 +240,11 @@ def sbc_table(records: pd.DataFrame, prob: float = 0.95) -> pd.DataFrame:
         ecdf = _ecdf(ranks, n_rank)
         bins = np.minimum(ranks * 10 // (n_rank + 1), 9)
         observed = np.bincount(bins, minlength=10)
+        # expected counts by how many rank values each bin holds (equal only when 10 | L + 1)
+        per_bin = np.bincount(
+            np.minimum(np.arange(n_rank + 1) * 10 // (n_rank + 1), 9), minlength=10
+        )
+        expected = n * per_bin / per_bin.sum()
         k = int(r["covered"].sum())
         ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
         rows.append(
@@ -248,7 +256,9 @@ def sbc_table(records: pd.DataFrame, prob: float = 0.95) -> pd.DataFrame:
                 "ecdf_max_dev": float(np.max(np.abs(ecdf - z))),
                 "band_gamma": gamma,
                 "inside_band": bool(np.all((ecdf >= lo) & (ecdf <= hi))),
-                "chi2_p": float(stats.chisquare(observed).pvalue) if n >= 20 else math.nan,
+                "chi2_p": float(stats.chisquare(observed, expected).pvalue)
+                if n >= 20
+                else math.nan,
                 "coverage": k / n,
                 "coverage_lo95": float(ci.low),
                 "coverage_hi95": float(ci.high),

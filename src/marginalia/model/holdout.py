@@ -233,7 +233,8 @@ def psis_holdout(data: ModelData, phi: dict[str, np.ndarray]) -> Holdout:
     from arviz_stats.base import array_stats
 
     mean, var, loglik = holdout_moments(data, phi)
-    log_w, k_hat = array_stats.psislw(-loglik.T, r_eff=1.0, axis=-1)
+    # psislw takes the log-likelihood and smooths the ratios 1 / p(y_i | y_-i, phi) itself
+    log_w, k_hat = array_stats.psislw(loglik.T, r_eff=1.0, axis=-1)
     log_w = np.asarray(log_w, dtype=float).T
     k_hat = np.asarray(k_hat, dtype=float).reshape(-1)
     method = np.where(k_hat > GOOD_K, "psis_high_k", "psis").astype(object)

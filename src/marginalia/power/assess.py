@@ -220,11 +220,13 @@ def assess(
             def se_at_total(t: np.ndarray) -> np.ndarray:
                 return np.sqrt(se_at(t) ** 2 + sigma_run**2)
 
+            bounds = (100.0 * room[0], 100.0 * room[1])
             out["power_plausible"], out["type_s"], out["type_m"] = averaged_design(
                 plausible,
                 se_at,
                 alpha,
                 lambda t: mcnemar_power(n, p0, frac(t), agreement, alpha, method),
+                feasible=bounds,
             )
             out["power_plausible_total"], out["type_s_total"], out["type_m_total"] = (
                 averaged_design(
@@ -232,6 +234,7 @@ def assess(
                     se_at_total,
                     alpha,
                     lambda t: mcnemar_power(n, p0, frac(t), agreement, alpha, "normal", extra),
+                    feasible=bounds,
                 )
             )
     else:

@@ -84,14 +84,19 @@ def averaged_design(
     se_at: Callable[[np.ndarray], np.ndarray],
     alpha: float = 0.05,
     power_at: Callable[[np.ndarray], np.ndarray] | None = None,
+    feasible: tuple[float, float] | None = None,
 ) -> tuple[float, float, float]:
     """(power, type S, type M) averaged over ``plausible``.
 
     ``se_at(theta)`` is the SE of the reported difference at a true effect (constant for the
     normal test; McNemar's depends on theta); ``power_at(theta)`` overrides the normal power
     (e.g. the exact McNemar test). Type S/M use the normal approximation with ``se_at``.
+    ``feasible`` (lo, hi): the true changes the metric allows (an accuracy cannot pass 100%);
+    the distribution's mass beyond is put on the bound, for every term alike.
     """
     theta, prob = plausible.grid()
+    if feasible is not None:
+        theta = np.clip(theta, *feasible)
     se = np.asarray(se_at(theta), float) * np.ones_like(theta)
     ok = np.isfinite(se) & (se > 0)
     if not ok.any():
