@@ -77,7 +77,7 @@ def _posterior(r: dict | None) -> dict[str, float | None]:
     return {k: num(r.get(k)) for k in keys if k != "holdout"}
 
 
-def _flags(p: dict, y: float | None, theta: float | None, thr: dict) -> dict[str, Any]:
+def _flags(p: dict, y: float | None, thr: dict) -> dict[str, Any]:
     """Flags of one comparison with the numbers each rests on.
 
     Returns flags (set by sampling error alone), flags_total (set only once seed-to-seed noise
@@ -192,7 +192,7 @@ def comparison_rows(inp: Inputs, config: dict) -> list[dict]:
             se = num(p.get("se")) if p else (num(c.get("se")) if c else None)
         claim = _posterior(c)
         paper = _posterior(post["paper"].get(cid) or post["paper"].get(eid))
-        fl = _flags(p, y, claim["theta_mean"], thr)
+        fl = _flags(p, y, thr)
         in_model = boolean(r.get("in_model"))
         if in_model is None:
             in_model = c is not None
