@@ -64,3 +64,43 @@ def test_a_reused_compiled_model_samples_exactly_as_a_fresh_one(monkeypatch):
     for var in ("mu", "sigma_run", "tau_total"):
         np.testing.assert_array_equal(draws[0][var].values, draws[1][var].values)
     assert float(draws[0]["mu"].mean()) > 5  # second's values (y tripled), not first's
+
+
+DRAWS_DIGEST = """
+import hashlib, sys
+import numpy as np, pandas as pd
+from marginalia.model.data import prepare_data
+from marginalia.model.likelihood import build_hierarchical_model
+from marginalia.model.priors import priors_for
+from marginalia.model.sampling import sample
+df = pd.read_json(sys.argv[1])
+model = build_hierarchical_model(prepare_data(df, "pp", "claim"), priors_for("pp"))
+idata = sample(model, draws=100, tune=100, chains=1, cores=1, seed=11, log_likelihood=False)
+print(hashlib.sha256(idata.posterior["tau_total"].values.tobytes()).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_draws_do_not_depend_on_a_cold_or_warm_compile_cache(tmp_path):
+    """The same seed gives the same draws whether the numba code is compiled now (a fresh
+    clone) or loaded from PyTensor's cache (any later run): the flaky tests of issue 12 came
+    from fastmath rounding the two differently."""
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "effects.json"
+    table().to_json(data)
+    env = os.environ | {"PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'cache'}"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", DRAWS_DIGEST, str(data)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[-1]
+        for _ in range(2)  # cold, then warm
+    ]
+    assert (tmp_path / "cache").exists()
+    assert runs[0] == runs[1]

@@ -23,7 +23,7 @@ from marginalia.model.data import NO_EFFECTS, grouping, prepare_data
 from marginalia.model.diagnostics import check_diagnostics
 from marginalia.model.likelihood import build_hierarchical_model, marginal_loglik
 from marginalia.model.priors import DEFAULT_PRIORS, prior_table, priors_for
-from marginalia.model.recovery import recover_effects
+from marginalia.model.recovery import draw_hierarchical_effects, recover_effects
 from marginalia.model.settings import ModelSettings
 from marginalia.model.stage import OUTPUT_KEYS, ModelResult, posterior_tree, write_outputs
 
@@ -209,16 +209,21 @@ def test_model_has_coords_dims_and_data_indices():
         assert name in model.named_vars and dims[name] == ("effect",)
     # the paper, benchmark and effect terms are integrated out, and the hedge class is not in
     # theta's mean: only population parameters are free
+    # (the variance components in the coordinates that follow the likelihood: log tau_paper,
+    # log tau_bench, log of sigma_run^2 + tau_effect^2 and the logit of sigma_run's share)
     assert {v.name for v in model.free_RVs} == {
         "mu",
         "beta_upto",
-        "tau_total",
-        "tau_shares",
-        "sigma_run",
+        "log_tau_paper",
+        "log_tau_bench",
+        "log_var_effect_run",
+        "logit_run_share",
         "sigma_unknown",
     }
-    assert {"tau_paper", "tau_bench", "tau_effect"} <= set(model.named_vars)
-    assert [v.name for v in model.potentials] == ["y_marginal"]
+    assert {"tau_total", "tau_shares", "tau_paper", "tau_bench", "tau_effect", "sigma_run"} <= set(
+        model.named_vars
+    )
+    assert [v.name for v in model.potentials] == ["variance_prior", "y_marginal"]
     bound = build_hierarchical_model(data, priors_for("pp"), hedge_in_mean=True)
     assert "beta_hedge_free" in {v.name for v in bound.free_RVs}
     assert bound.named_vars_to_dims["beta_hedge"] == ("hedge",)
@@ -324,19 +329,74 @@ def test_marginal_loglik_is_the_dense_multivariate_normal(tau, kind):
     assert got == pytest.approx(expected, rel=1e-10, abs=1e-10)
 
 
+@pytest.mark.parametrize(("n_papers", "n_benches"), [(15, 6), (5, 14)])
+def test_sparse_cross_block_is_the_dense_multivariate_normal(n_papers, n_benches):
+    """Many effects per paper, several on one (paper, benchmark) cell, lone and shared levels of
+    both kinds, either block the larger: the cell-by-cell Schur complement (crossblock.py) is
+    the dense normal, and the recovered effects' conditional mean is the dense one."""
+    from scipy import stats
+
+    rng = np.random.default_rng(7)
+    n = 60
+    papers = [f"p{i}" for i in rng.integers(0, n_papers, size=n)]
+    benches = [f"B{i}" if i < n_benches else "" for i in rng.integers(0, n_benches + 2, size=n)]
+    df = effects_table(effect_id=[f"e{i}" for i in range(n)], paper_id=papers, benchmark=benches)
+    data = prepare_data(df, "pp", "claim")
+    group = grouping(data)
+    z_paper = np.eye(len(data.papers))[data.paper_idx]
+    z_bench = np.eye(len(data.benches))[data.bench_idx]
+    assert group.lone_bench.any() and group.shared_benches.size >= 4
+    noise_var = rng.uniform(0.2, 3.0, size=n)
+    resid = rng.normal(scale=3.0, size=n)
+    tau_paper, tau_bench, tau_effect = 1.4, 2.2, 0.6
+    cov = (
+        np.diag(noise_var + tau_effect**2)
+        + tau_paper**2 * z_paper @ z_paper.T
+        + tau_bench**2 * z_bench @ z_bench.T
+    )
+    expected = stats.multivariate_normal(np.zeros(n), cov).logpdf(resid)
+    got = float(marginal_loglik(resid, noise_var, tau_paper, tau_bench, group, tau_effect).eval())
+    assert got == pytest.approx(expected, rel=1e-10)
+    # the perturbation draws average to the exact conditional mean of theta - mu
+    draws = 20_000
+    ones = np.ones(draws)
+    z_p, z_b, lone_p, lone_b, e = draw_hierarchical_effects(
+        np.tile(resid, (draws, 1)),
+        np.tile(noise_var, (draws, 1)),
+        tau_paper * ones,
+        tau_bench * ones,
+        group,
+        np.random.default_rng(3),
+        tau_effect * ones,
+    )
+    shared = np.zeros((draws, n))
+    for tau, col, z in ((tau_paper, group.paper_col, z_p), (tau_bench, group.bench_col, z_b)):
+        mine = np.flatnonzero(col >= 0)
+        shared[:, mine] += tau * z[:, col[mine]]
+    theta = shared + lone_p + lone_b + e
+    prior = cov - np.diag(noise_var)  # cov of theta - mu
+    gain = prior @ np.linalg.inv(cov)
+    post_sd = np.sqrt(np.diag(prior - gain @ prior))
+    assert np.all(np.abs(theta.mean(0) - gain @ resid) < 5 * post_sd / np.sqrt(draws))
+
+
+#: population parameters held fixed when recovering the effects by hand
+FIXED_HYPER = {
+    "mu": 1.0,
+    "beta_upto": 0.5,
+    "tau_paper": 1.5,
+    "tau_bench": 2.0,
+    "tau_effect": 0.8,
+    "sigma_run": 0.7,
+    "sigma_unknown": 1.2,
+}
+
+
 @pytest.mark.parametrize("kind", list(GROUPINGS))
 def test_recovered_effects_follow_the_exact_conditional_posterior(kind):
     df, z_paper, z_bench = grouped_example(kind)
     data = prepare_data(df, "pp", "claim")
-    hyper = {
-        "mu": 1.0,
-        "beta_upto": 0.5,
-        "tau_paper": 1.5,
-        "tau_bench": 2.0,
-        "tau_effect": 0.8,
-        "sigma_run": 0.7,
-        "sigma_unknown": 1.2,
-    }
+    hyper = dict(FIXED_HYPER)
     n = 40_000
     post = xr.Dataset({k: (("chain", "draw"), np.full((1, n), v)) for k, v in hyper.items()})
     idata = recover_effects(xr.DataTree.from_dict({"posterior": post}), data, rng=5)
@@ -664,6 +724,31 @@ def test_posterior_tree_puts_other_fits_in_child_nodes(result):
 
 
 @pytest.mark.slow
+def test_the_gate_checks_large_recovered_arrays_on_a_recorded_subset():
+    from marginalia.model.diagnostics import GATE_MAX_ELEMENTS
+
+    rng = np.random.default_rng(1)
+    n = 2 * GATE_MAX_ELEMENTS  # every other element is checked
+    theta = rng.normal(size=(4, 500, n))
+    theta[:, :, 0] += np.arange(4)[:, None] * 3.0  # chains disagree on the first comparison
+    post = xr.Dataset(
+        {"mu": (("chain", "draw"), rng.normal(size=(4, 500))), "theta": (DIMS3, theta)}
+    )
+    tree = xr.DataTree.from_dict({"posterior": post})
+    bad = check_diagnostics(tree, ModelSettings().thresholds)
+    assert not bad["ok"] and bad["max_rhat_parameter"] == "theta"
+    assert bad["checked_subset"] == {"effect": f"{GATE_MAX_ELEMENTS} of {n}"}
+    theta[:, :, 0] -= np.arange(4)[:, None] * 3.0
+    ok = check_diagnostics(
+        xr.DataTree.from_dict({"posterior": post.assign(theta=(DIMS3, theta))}),
+        ModelSettings().thresholds,
+    )
+    assert ok["ok"], ok["reasons"]
+
+
+DIMS3 = ("chain", "draw", "effect")
+
+
 def test_failing_gate_is_retried_once_then_reported():
     df = effects_table(
         family=["log_ratio"] * 6,
@@ -962,3 +1047,54 @@ def test_the_stage_uses_the_registry_prior_unless_config_says_otherwise():
     assert with_registry_prior(ModelSettings(), None) == (ModelSettings(), "")
     with pytest.raises(MarginaliaError, match="model.sigma_unknown_prior"):
         ModelSettings.from_config({"sigma_unknown_prior": "prior"})
+
+
+def test_recovery_thins_the_posterior_above_its_budget_and_stores_float32():
+    df, _, _ = grouped_example()
+    data = prepare_data(df, "pp", "claim")  # 6 effects
+    hyper = dict(FIXED_HYPER)
+    rng = np.random.default_rng(0)
+    post = xr.Dataset(
+        {k: (("chain", "draw"), v + 0.1 * rng.normal(size=(2, 100))) for k, v in hyper.items()},
+        coords={"chain": [0, 1], "draw": np.arange(100)},
+    )
+    stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((2, 100), dtype=bool))})
+    tree = xr.DataTree.from_dict({"posterior": post, "sample_stats": stats})
+    # 200 draws x 6 effects = 1,200 values; a budget of 400 keeps every 3rd draw of each chain
+    out = recover_effects(tree, data, rng=1, max_values=400)
+    assert out.posterior.sizes["draw"] == 34 and out.posterior.attrs["thinned_by"] == 3
+    assert list(out.posterior["draw"].values[:3]) == [0, 3, 6]
+    assert out.posterior["mu"].values[1, 1] == post["mu"].values[1, 3]
+    assert out.posterior["theta"].dtype == np.float32
+    assert out.log_likelihood["y"].shape == (2, 34, 6)
+    assert out.sample_stats.sizes["draw"] == 100  # divergences still counted on every draw
+    # within the budget: untouched, float64
+    full = recover_effects(xr.DataTree.from_dict({"posterior": post}), data, rng=1, max_values=1200)
+    assert full.posterior.sizes["draw"] == 100 and "thinned_by" not in full.posterior.attrs
+    assert full.posterior["theta"].dtype == np.float64
+
+
+@pytest.mark.slow
+def test_the_variance_coordinates_carry_the_specified_prior():
+    """Sampled alone, the prior part of the model in NUTS's coordinates (log tau_paper, log
+    tau_bench, log V, logit rho) is the prior of DESIGN.md §4: total SD half-t3, Dirichlet
+    shares, log-normal sigma_run, as drawn directly by checks.prior_draws."""
+    import pymc as pm
+    from scipy import stats
+
+    from marginalia.model.checks import prior_draws
+    from marginalia.model.data import LEVELS
+    from marginalia.model.likelihood import _variance_priors
+    from marginalia.model.sampling import sample
+
+    priors = priors_for("pp")
+    with pm.Model(coords={"level": list(LEVELS)}) as model:
+        _variance_priors(priors)
+    idata = sample(model, draws=2000, tune=1000, chains=4, seed=1, log_likelihood=False)
+    direct = prior_draws(priors, 50_000, np.random.default_rng(2))
+    for name in ("tau_total", "tau_paper", "tau_bench", "tau_effect", "sigma_run"):
+        sampled = idata.posterior[name].values.ravel()
+        assert stats.ks_2samp(sampled, direct[name]).statistic < 0.03, name
+    shares = idata.posterior["tau_shares"].values.reshape(-1, 3)
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    assert abs(shares[:, 2].mean() - 1 / 3) < 0.02  # Dirichlet(2, 2, 2): mean 1/3 each

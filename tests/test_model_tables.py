@@ -102,3 +102,88 @@ def test_model_stage_progress_says_how_far_and_how_long(caplog, monkeypatch):
     assert lines[0] == "model fit 1 of ~4 (pp_claim, hierarchical, 21 effects): 0 s so far"
     assert lines[1].endswith("10 s so far, about 30 s left")  # 10 s per fit, 3 to go
     assert lines[2].startswith("model fit 3 of ~4") and lines[2].endswith("about 20 s left")
+
+
+def loo_tree(rng: np.random.Generator, n: int, shift: float) -> xr.DataTree:
+    """A fit's log-likelihood groups: normal observations under a model centred ``shift`` off."""
+    y = rng.normal(size=n)
+    draws = rng.normal(0.0, 0.05, size=(2, 400, 1)) + shift
+    loglik = -0.5 * (np.log(2 * np.pi) + (y[None, None, :] - draws) ** 2)
+    return xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset({"mu": (("chain", "draw"), draws[..., 0])}),
+            "log_likelihood": xr.Dataset({"y": (("chain", "draw", "effect"), loglik)}),
+            "observed_data": xr.Dataset({"y": (("effect",), y)}),
+        }
+    )
+
+
+def test_loo_above_its_size_is_subsampled_and_close_to_the_full_estimate():
+    from marginalia.model.tables import loo_table
+
+    rng = np.random.default_rng(4)
+    fits = {"good": loo_tree(rng, 3000, 0.0), "off": loo_tree(np.random.default_rng(4), 3000, 1.0)}
+    full = loo_table("pp", fits).set_index("model")
+    sub = loo_table("pp", fits, subsample=500).set_index("model")
+    assert full["note"].eq("").all()
+    assert sub["note"].str.contains("random sample of 500 of 3000 comparisons").all()
+    se = sub["note"].str.extract(r"subsampling SE ([0-9.]+)")[0].astype(float)
+    assert (se > 0).all()
+    assert (abs(sub["elpd"] - full["elpd"]) < 4 * se + 1e-6).all()
+    # the same sample for both models: the better one still ranks first
+    assert sub.loc["good", "rank"] == 0 and sub.loc["off", "rank"] == 1
+    assert sub.loc["off", "elpd_diff"] == pytest.approx(full.loc["off", "elpd_diff"], rel=0.1)
+    # at or below the size, nothing changes
+    assert loo_table("pp", fits, subsample=3000).equals(loo_table("pp", fits))
+
+
+@pytest.mark.parametrize("all_known", [True, False])
+def test_selection_omega_1_reuses_the_primary_fit_when_every_se_is_known(monkeypatch, all_known):
+    """omega = 1 adds log 1 = 0 to the primary model: on the same comparisons it is the primary
+    fit, reused; with an unknown SE the subset differs and it is sampled."""
+    import dataclasses
+
+    import marginalia.model.sensitivity as sens
+
+    n = 6
+    se = [1.0] * n if all_known else [1.0] * (n - 1) + [np.nan]
+    df = pd.DataFrame(
+        {
+            "effect_id": [f"p{i}#1" for i in range(n)],
+            "paper_id": [f"p{i}" for i in range(n)],
+            "benchmark": ["GSM8K"] * n,
+            "family": ["pp"] * n,
+            "y": np.linspace(0.0, 5.0, n),
+            "se": se,
+            "qualifier": [""] * n,
+            "hedge_local": ["marginal", "strong"] * 3,
+            "paper_hedge": ["marginal", "strong"] * 3,
+            "in_model": [True] * n,
+        }
+    )
+    data = prepare_data(df, "pp", "claim")
+    base = hand_built()
+    rng = np.random.default_rng(0)
+    post = base.idata.posterior.dataset.drop_vars("theta").drop_dims("effect")
+    post = post.assign(
+        theta=(("chain", "draw", "effect"), rng.normal(size=(2, 3, n))),
+        mu=(("chain", "draw"), rng.normal(size=(2, 3))),
+    ).assign_coords(effect=list(data.effect_ids))
+    primary = dataclasses.replace(base, data=data, idata=xr.DataTree.from_dict({"posterior": post}))
+    sampled: list[str] = []
+
+    def fake_fit(fit_data, kind, settings, *, cores):
+        sampled.append(kind)
+        return dataclasses.replace(primary, data=fit_data, model=kind)
+
+    monkeypatch.setattr(sens, "fit_data", fake_fit)
+    table, diags = sens.fit_sensitivities(df, primary, ModelSettings(), cores=1)
+    assert ("selection_1" in sampled) is not all_known
+    by_name = {d["name"]: d for d in diags}
+    assert ("reused_from" in by_name["sensitivity_selection_1"]) is all_known
+    if all_known:
+        rows = table.set_index(["sensitivity", "quantity"])
+        pd.testing.assert_frame_equal(
+            rows.loc["selection_1"][["mean", "sd", "lo", "hi"]],
+            rows.loc["primary"][["mean", "sd", "lo", "hi"]],
+        )

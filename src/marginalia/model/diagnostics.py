@@ -47,11 +47,37 @@ def _extreme(diag: xr.Dataset, posterior: xr.Dataset, kind: str) -> tuple[float,
     return best, where
 
 
+#: recovered per-level arrays (theta, u_paper, v_bench) are checked on at most this many
+#: evenly spaced elements each; their draws are exact conditional draws given the sampled
+#: parameters, which are always checked whole
+GATE_MAX_ELEMENTS = 500
+RECOVERED_DIMS = ("effect", "paper", "bench")
+
+
+def gate_subset(post: xr.Dataset) -> tuple[xr.Dataset, dict[str, str]]:
+    """``post`` with every dimension of :data:`RECOVERED_DIMS` longer than
+    :data:`GATE_MAX_ELEMENTS` cut to that many evenly spaced elements, and what was cut
+    (``{"effect": "500 of 9864"}``)."""
+    cut: dict[str, str] = {}
+    index = {}
+    for dim in RECOVERED_DIMS:
+        size = int(post.sizes.get(dim, 0))
+        if size > GATE_MAX_ELEMENTS:
+            index[dim] = np.unique(np.linspace(0, size - 1, GATE_MAX_ELEMENTS).round().astype(int))
+            cut[dim] = f"{index[dim].size} of {size}"
+    return (post.isel(index) if index else post), cut
+
+
 def check_diagnostics(idata: xr.DataTree, thresholds: Thresholds) -> dict[str, Any]:
-    """Divergences, max R-hat, min bulk/tail ESS and min E-BFMI against ``thresholds``."""
+    """Divergences, max R-hat, min bulk/tail ESS and min E-BFMI against ``thresholds``.
+
+    R-hat and ESS cover every sampled parameter and derived class mean, and the recovered
+    per-comparison, per-paper and per-benchmark arrays on at most :data:`GATE_MAX_ELEMENTS`
+    elements each (``checked_subset`` says which were cut).
+    """
     import arviz_stats as azs
 
-    post = idata.posterior.dataset
+    post, cut = gate_subset(idata.posterior.dataset)
     chains = int(post.sizes["chain"])
     n_div = divergences(idata)
     with warnings.catch_warnings():
@@ -89,6 +115,7 @@ def check_diagnostics(idata: xr.DataTree, thresholds: Thresholds) -> dict[str, A
         "min_bfmi": _json_float(bfmi),
         "required_ess_bulk": need_bulk,
         "required_ess_tail": need_tail,
+        "checked_subset": cut,
     }
 
 
@@ -181,6 +208,8 @@ def sample_gated(
         "sampler": settings.sampler,
         "compile_seconds": round(compile_seconds, 3),
         "sampling_seconds": round(sampling_seconds, 3),
+        # every t-th draw kept before recovering the effects (model.max_recovered_values)
+        "thinned_by": int(idata.posterior.attrs.get("thinned_by", 1)),
     }
     if not check["ok"]:
         diag["reasons"] = [f"{label}: {r}" for r in check["reasons"]]

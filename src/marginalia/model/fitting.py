@@ -139,7 +139,11 @@ def fit_data(
     model = MODEL_BUILDERS[kind](data, priors)
     PROGRESS.fitting(f"{name}, {kind}", data.n_effects)
     idata, diag = sample_gated(
-        model, settings, label=name, cores=cores, recover=recovery(data, kind, priors)
+        model,
+        settings,
+        label=name,
+        cores=cores,
+        recover=recovery(data, kind, priors, settings.max_recovered_values),
     )
     diag = {
         "name": name,

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from marginalia.model.crossblock import cross_cells, summer
 from marginalia.model.data import ModelData, grouping
 
 __all__ = [
@@ -130,6 +131,27 @@ def _sherman_morrison_terms(d: np.ndarray, tau_p2: np.ndarray, paper_idx: np.nda
     return w, tau_p2[:, None] / (1.0 + tau_p2[:, None] * sw)
 
 
+def _paper_batches(data: ModelData, bcol: np.ndarray, papers: np.ndarray):
+    """The papers in batches of equal shape: per (comparisons m, shared benchmarks u), the
+    papers' effect indices (P, m), their columns among the shared benchmarks (P, m; -1 lone)
+    and their sorted distinct shared benchmark columns (P, u)."""
+    order = np.argsort(data.paper_idx, kind="stable")
+    counts = np.bincount(data.paper_idx, minlength=len(data.papers))
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    groups: dict[tuple[int, int], list[tuple[int, np.ndarray, np.ndarray]]] = {}
+    for i in papers:
+        mine = order[starts[i] : starts[i] + counts[i]]
+        cols = bcol[mine]
+        uniq = np.unique(cols[cols >= 0])
+        groups.setdefault((mine.size, uniq.size), []).append((int(i), mine, uniq))
+    for (m, u), items in groups.items():
+        yield (
+            np.array([it[0] for it in items], dtype=np.int64),
+            np.stack([it[1] for it in items]).reshape(len(items), m),
+            np.stack([it[2] for it in items]).reshape(len(items), u).astype(np.int64),
+        )
+
+
 def holdout_moments(
     data: ModelData, phi: dict[str, np.ndarray], papers: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -137,7 +159,8 @@ def holdout_moments(
 
     Returns ``mean``, ``var`` (draws, effect) of ``theta_k | y_-i(k), phi`` and ``loglik``
     (draws, paper) ``log p(y_i | y_-i, phi)``; only papers in ``papers`` (indices; default all)
-    are computed, the other columns are NaN.
+    are computed, the other columns are NaN. Papers with the same number of comparisons and of
+    shared benchmarks are downdated together, as one batch of small dense problems.
     """
     group = grouping(data)
     n = data.n_effects
@@ -148,12 +171,13 @@ def holdout_moments(
     n_b = group.shared_benches.size
     lone_b = group.lone_bench
     noise_known = np.where(data.se_known, data.se_filled, 0.0)
-    # within-paper pairs of effects on shared benchmarks, for the Schur terms
+    # within-paper pairs of effects on shared benchmarks, for the Schur terms (crossblock.py:
+    # the "cells" here are single effects, the eliminated level their paper)
     shared = np.flatnonzero(bcol >= 0)
-    pairs = [(k, m) for k in shared for m in shared if data.paper_idx[k] == data.paper_idx[m]]
-    pk = np.array([p[0] for p in pairs], dtype=np.int64)
-    pm = np.array([p[1] for p in pairs], dtype=np.int64)
-    members = [np.flatnonzero(data.paper_idx == i) for i in range(n_p)]
+    pairs = cross_cells(data.paper_idx[shared], np.arange(shared.size))
+    pk = shared[pairs.cell_k[pairs.pair_a]]
+    pm = shared[pairs.cell_k[pairs.pair_b]]
+    batches = list(_paper_batches(data, bcol, papers))
 
     mean = np.full((n_draws, n), np.nan)
     var = np.full((n_draws, n), np.nan)
@@ -169,61 +193,58 @@ def holdout_moments(
         d = noise + tau_e2[:, None] + tau_b2[:, None] * lone_b[None, :]
         r = data.y[None, :] - mu[:, None] - upto[:, None] * data.upto[None, :]
         w, c = _sherman_morrison_terms(d, tau_p2, data.paper_idx, n_p)
-        every = slice(None)
         if n_b:
-            prec = np.zeros((s, n_b, n_b))
-            diag = np.arange(n_b)
-            prec[:, diag, diag] = 1.0 / tau_b2[:, None]
-            np.add.at(prec, (every, bcol[shared], bcol[shared]), w[:, shared])
+            prec = np.zeros((s, n_b * n_b))
+            diag = np.arange(n_b) * (n_b + 1)
+            prec[:, diag] = 1.0 / tau_b2[:, None]
+            prec += np.asarray(w[:, shared] @ summer(bcol[shared] * (n_b + 1), n_b * n_b))
             if pk.size:
                 vals = c[:, data.paper_idx[pk]] * w[:, pk] * w[:, pm]
-                np.add.at(prec, (every, bcol[pk], bcol[pm]), -vals)
-            wr = np.zeros((s, n_p))
-            np.add.at(wr, (every, data.paper_idx), w * r)
+                prec -= np.asarray(vals @ summer(bcol[pk] * n_b + bcol[pm], n_b * n_b))
+            prec = prec.reshape(s, n_b, n_b)
+            wr = np.asarray((w * r) @ summer(data.paper_idx, n_p))
             contrib = w * r - c[:, data.paper_idx] * w * wr[:, data.paper_idx]
-            lin = np.zeros((s, n_b))
-            np.add.at(lin, (every, bcol[shared]), contrib[:, shared])
+            lin = np.asarray(contrib[:, shared] @ summer(bcol[shared], n_b))
             cov = np.linalg.inv(prec)
             cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
             loc = (cov @ lin[..., None])[..., 0]
-        for i in papers:
-            mine = members[i]
-            m_i = mine.size
-            sig = tau_p2[:, None, None] * np.ones((1, m_i, m_i))
-            sig[:, np.arange(m_i), np.arange(m_i)] += d[:, mine]
-            ri = r[:, mine]
-            cols = bcol[mine]
-            uniq = np.unique(cols[cols >= 0])
-            th_var = np.repeat((tau_p2 + tau_e2)[:, None], m_i, axis=1) + tau_b2[:, None] * (
-                cols < 0
-            )
-            th_mean = np.repeat(mu[:, None], m_i, axis=1)
-            if uniq.size:
-                z = (cols[:, None] == uniq[None, :]).astype(float)  # (m_i, u)
-                v_uu = cov[:, uniq][:, :, uniq]
-                m_u = loc[:, uniq]
-                zv = z[None] @ v_uu  # (s, m_i, u)
-                k_mat = sig - zv @ z.T[None]
-                g = np.linalg.solve(k_mat, zv)
-                v_out = v_uu + np.swapaxes(zv, 1, 2) @ g
+        for ids, members, uniq in batches:
+            n_batch, m_i = members.shape
+            u = uniq.shape[1]
+            eye = np.arange(m_i)
+            sig = np.broadcast_to(tau_p2[:, None, None, None], (s, n_batch, m_i, m_i)).copy()
+            sig[:, :, eye, eye] += d[:, members]
+            ri = r[:, members]  # (s, P, m)
+            cols = bcol[members]  # (P, m)
+            th_var = (tau_p2 + tau_e2)[:, None, None] + tau_b2[:, None, None] * (cols < 0)
+            th_mean = np.broadcast_to(mu[:, None, None], (s, n_batch, m_i)).copy()
+            if u:
+                z = (cols[:, :, None] == uniq[:, None, :]).astype(float)  # (P, m, u)
+                v_uu = cov[:, uniq[:, :, None], uniq[:, None, :]]  # (s, P, u, u)
+                m_u = loc[:, uniq]  # (s, P, u)
+                zv = z[None] @ v_uu  # (s, P, m, u)
+                zt = np.swapaxes(z, 1, 2)[None]
+                k_mat = sig - zv @ zt
+                zvt = np.swapaxes(zv, 2, 3)
+                v_out = v_uu + zvt @ np.linalg.solve(k_mat, zv)
                 resid = (z[None] @ m_u[..., None])[..., 0] - ri
-                m_out = (
-                    m_u + (np.swapaxes(zv, 1, 2) @ np.linalg.solve(k_mat, resid[..., None]))[..., 0]
-                )
-                pred_cov = sig + z[None] @ v_out @ z.T[None]
+                m_out = m_u + (zvt @ np.linalg.solve(k_mat, resid[..., None]))[..., 0]
+                pred_cov = sig + z[None] @ v_out @ zt
                 pred_mean = (z[None] @ m_out[..., None])[..., 0]
                 has = cols >= 0
-                pos = np.searchsorted(uniq, cols[has])
-                th_mean[:, has] += m_out[:, pos]
-                th_var[:, has] += v_out[:, pos, pos]
+                pos = (cols[:, :, None] == uniq[:, None, :]).argmax(axis=2)  # (P, m)
+                rows = np.arange(n_batch)[:, None]
+                th_mean += np.where(has, m_out[:, rows, pos], 0.0)
+                th_var += np.where(has, v_out[:, rows, pos, pos], 0.0)
             else:
                 pred_cov, pred_mean = sig, np.zeros_like(ri)
             chol = np.linalg.cholesky(pred_cov)
             x = np.linalg.solve(chol, (ri - pred_mean)[..., None])[..., 0]
-            logdet = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)
-            loglik[sl, i] = -0.5 * (m_i * math.log(2 * math.pi) + logdet + np.sum(x * x, axis=1))
-            mean[sl][:, mine] = th_mean
-            var[sl][:, mine] = th_var
+            logdet = 2.0 * np.sum(np.log(np.diagonal(chol, axis1=2, axis2=3)), axis=2)
+            loglik[sl, ids] = -0.5 * (m_i * math.log(2 * math.pi) + logdet + np.sum(x * x, axis=2))
+            flat = members.reshape(-1)
+            mean[sl, flat] = th_mean.reshape(s, -1)
+            var[sl, flat] = th_var.reshape(s, -1)
     return mean, var, loglik
 
 

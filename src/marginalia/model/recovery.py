@@ -15,6 +15,7 @@ import numpy as np
 import xarray as xr
 
 from marginalia.errors import MarginaliaError
+from marginalia.model.crossblock import add_cross, cross_cells, summer
 from marginalia.model.data import Grouping, ModelData, grouping
 from marginalia.model.likelihood import HIERARCHICAL_KINDS
 from marginalia.model.priors import Priors
@@ -29,6 +30,7 @@ __all__ = [
     "posterior_draws",
     "recover_effects",
     "recovery",
+    "thin_posterior",
 ]
 
 RECOVERY_CHUNK = 256  # posterior draws per batch when recovering the integrated-out effects
@@ -76,13 +78,9 @@ def draw_hierarchical_effects(
     var_e = np.zeros((n_draws, 1)) if tau_effect is None else (tau_effect**2)[:, None]
     w = 1.0 / (noise_var + var_p + var_b + var_e)
     src = resid * w + rng.standard_normal((n_draws, n)) * np.sqrt(w)
-    every = slice(None)
 
     def scatter(values: np.ndarray, col: np.ndarray, size: int) -> np.ndarray:
-        out = np.zeros((n_draws, size))
-        mine = np.flatnonzero(col >= 0)
-        np.add.at(out, (every, col[mine]), values[:, mine])
-        return out
+        return np.asarray(values @ summer(col, size))
 
     blocks = {
         "paper": (tau_paper[:, None], group.paper_col, group.shared_papers.size),
@@ -99,15 +97,17 @@ def draw_hierarchical_effects(
         s = np.zeros((n_draws, n_k, n_k))
         diag = np.arange(n_k)
         s[:, diag, diag] = 1.0 + tau_k**2 * scatter(w, col_k, n_k)
-        x = np.zeros((n_draws, n_e, n_k))
-        both = np.flatnonzero((col_e >= 0) & (col_k >= 0))
-        np.add.at(x, (every, col_e[both], col_k[both]), w[:, both])
-        x *= (tau_e * tau_k)[:, :, None]
-        xt = np.swapaxes(x, 1, 2)
-        s -= xt @ (x / e_diag[:, :, None])
-        rhs = rhs_k - (xt @ (rhs_e / e_diag)[..., None])[..., 0]
-        z_k = np.linalg.solve(s, rhs[..., None])[..., 0]
-        rhs_e = rhs_e - (x @ z_k[..., None])[..., 0]
+        cells = cross_cells(col_e, col_k)
+        if cells.n_cells:  # the cross block cell by cell, as in marginal_loglik
+            tt = (tau_e * tau_k)[:, 0]
+            c = scatter(w[:, cells.effects], cells.cell, cells.n_cells)
+            s = add_cross(s, cells, c, 1.0 / e_diag, tt**2)
+            via = c * (rhs_e / e_diag)[:, cells.cell_e]
+            rhs_k = rhs_k - tt[:, None] * scatter(via, cells.cell_k, n_k)
+        z_k = np.linalg.solve(s, rhs_k[..., None])[..., 0]
+        if cells.n_cells:
+            back = c * z_k[:, cells.cell_k]
+            rhs_e = rhs_e - tt[:, None] * scatter(back, cells.cell_e, n_e)
     z_e = rhs_e / e_diag
     shared = np.zeros((n_draws, n))
     for tau, col, z in ((tau_e, col_e, z_e), (tau_k, col_k, z_k)):
@@ -134,15 +134,20 @@ def class_means(theta: np.ndarray, data: ModelData) -> np.ndarray:
     that papers count equally however many comparisons they report (DESIGN.md §4).
     """
     out = np.zeros((theta.shape[0], len(data.hedges)))
-    paper_idx = data.paper_idx
+    if data.analysis == "paper":
+        # (paper, class) cells: the mean theta of each, then the mean over a class's papers
+        n_p = len(data.papers)
+        cell = data.hedge_idx * n_p + data.paper_idx
+        sums = np.asarray(theta @ summer(cell, len(data.hedges) * n_p))
+        counts = np.bincount(cell, minlength=len(data.hedges) * n_p)
+        has = counts > 0
+        per_paper = np.divide(sums, counts, out=np.zeros_like(sums), where=has[None, :])
+        for h in range(len(data.hedges)):
+            mine = has[h * n_p : (h + 1) * n_p]
+            out[:, h] = per_paper[:, h * n_p : (h + 1) * n_p][:, mine].mean(axis=1)
+        return out
     for h in range(len(data.hedges)):
-        mine = data.hedge_idx == h
-        if data.analysis == "paper":
-            papers = np.unique(paper_idx[mine])
-            per_paper = [theta[:, mine & (paper_idx == p)].mean(axis=1) for p in papers]
-            out[:, h] = np.mean(per_paper, axis=0)
-        else:
-            out[:, h] = theta[:, mine].mean(axis=1)
+        out[:, h] = theta[:, data.hedge_idx == h].mean(axis=1)
     return out
 
 
@@ -179,8 +184,12 @@ def recover_effects(
     priors: Priors | None = None,
     rng: np.random.Generator | int = 0,
     log_likelihood: bool = True,
+    max_values: int | None = None,
 ) -> xr.DataTree:
     """Add the integrated-out effects to a fit's posterior (in place; also returned).
+
+    With ``max_values`` (draws x effects) the posterior is first thinned within each chain to
+    fit it (:func:`thin_posterior`) and the recovered arrays are stored as float32.
 
     ``hierarchical``: ``u_paper`` (paper), ``v_bench`` (bench) and ``theta`` (effect), one exact
     draw from their conditional posterior per posterior draw of the population parameters, so
@@ -194,8 +203,10 @@ def recover_effects(
     its importance weights no longer degenerate when theta_k follows y_k closely.
     """
     rng = np.random.default_rng(rng)
+    thin = thin_posterior(idata, data.n_effects, max_values)
     post = idata.posterior
     shape = (int(post.sizes["chain"]), int(post.sizes["draw"]))
+    store = np.float32 if thin > 1 else np.float64
     noise_var = noise_draws(idata, data)
     dims3 = ("chain", "draw")
     if model == "no_pooling":
@@ -269,17 +280,40 @@ def recover_effects(
         }
     _set_posterior(
         idata,
-        {k: a.assign_coords({d: coords[d] for d in a.dims if d in coords}) for k, a in new.items()},
+        {
+            k: a.astype(store).assign_coords({d: coords[d] for d in a.dims if d in coords})
+            for k, a in new.items()
+        },
     )
     if log_likelihood:
         _add_pointwise(idata, data, loc, var, shape)
     return idata
 
 
+def thin_posterior(idata: xr.DataTree, n_effects: int, max_values: int | None) -> int:
+    """Thin the posterior group in place to every t-th draw of each chain, t the smallest with
+    chains x draws / t x ``n_effects`` <= ``max_values``; returns t (1: left as it is).
+
+    Only the posterior is thinned: sample_stats keeps every draw, so divergences and E-BFMI
+    are still counted on all of them. The posterior's attrs record ``thinned_by``.
+    """
+    post = idata.posterior
+    n_draws = int(post.sizes["chain"]) * int(post.sizes["draw"])
+    if not max_values or n_draws * max(n_effects, 1) <= max_values:
+        return 1
+    thin = math.ceil(n_draws * n_effects / max_values)
+    thinned = post.to_dataset().isel(draw=slice(None, None, thin))
+    thinned.attrs = dict(post.attrs) | {"thinned_by": thin}
+    idata["posterior"] = xr.DataTree(thinned)
+    return thin
+
+
 Recover = Callable[[xr.DataTree, int, bool], xr.DataTree]
 
 
-def recovery(data: ModelData, kind: str, priors: Priors) -> Recover | None:
+def recovery(
+    data: ModelData, kind: str, priors: Priors, max_values: int | None = None
+) -> Recover | None:
     """The ``recover`` step of :func:`sample_gated` for a model ``kind`` (None if it needs none).
 
     The effects are drawn with a generator seeded by the attempt's sampler seed: reproducible.
@@ -295,6 +329,7 @@ def recovery(data: ModelData, kind: str, priors: Priors) -> Recover | None:
             priors=priors,
             rng=np.random.default_rng([seed, RECOVERY_STREAM]),
             log_likelihood=log_likelihood,
+            max_values=max_values,
         )
 
     return recover

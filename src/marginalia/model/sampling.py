@@ -24,9 +24,16 @@ from typing import Any, Literal
 
 import numpy as np
 import pymc as pm
+import pytensor
 import xarray as xr
 
 from marginalia.errors import MarginaliaError
+
+# Reproducible draws: with numba's fastmath (PyTensor's default) the code compiled on a cold
+# cache and the code loaded from the cache round differently in the last bit, and NUTS turns
+# that into other draws; the same seed then gave other posteriors on a fresh clone than on a
+# warm one (the flaky tests of issue 12). Without fastmath both are the same IEEE arithmetic.
+pytensor.config.numba__fastmath = False
 
 Sampler = Literal["nutpie", "pymc"]
 SAMPLERS = ("nutpie", "pymc")

@@ -168,9 +168,17 @@ def fit_sensitivities(
             (f"{SELECTION}_{w:g}", known, 0, f"selection_{w:g}") for w in (1, *SELECTION_WEIGHTS)
         ]
     for name, df, n_changed, kind in runs:
-        fit = fit_data(prepare_data(df, "pp", "claim"), kind, settings, cores=cores)
+        data = prepare_data(df, "pp", "claim")
+        if kind == "selection_1" and data.effect_ids == primary.data.effect_ids:
+            # omega = 1 adds log 1 = 0: on every comparison (all SEs known) it is the primary
+            # model itself, so its draws are reused instead of sampling the same posterior again
+            fit = primary
+        else:
+            fit = fit_data(data, kind, settings, cores=cores)
         diag = dict(fit.diagnostics)
         diag["name"] = f"sensitivity_{name}"
+        if fit is primary:
+            diag["reused_from"] = primary.name
         diags.append(diag)
         tables.append(sensitivity_rows(fit, name, n_changed, settings))
     return pd.concat(tables, ignore_index=True), diags

@@ -68,6 +68,8 @@ class ModelSettings:
     compare_models: bool = schema_default("model", "compare_models")
     holdout_draws: int = schema_default("model", "holdout_draws")
     holdout_refit_max: int = schema_default("model", "holdout_refit_max")
+    max_recovered_values: int = schema_default("model", "max_recovered_values")
+    loo_subsample: int = schema_default("model", "loo_subsample")
     sigma_unknown_prior: str = schema_default("model", "sigma_unknown_prior")
     thresholds: Thresholds = field(default_factory=Thresholds)
     retry: Retry = field(default_factory=Retry)

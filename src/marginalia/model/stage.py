@@ -186,7 +186,7 @@ def run_model(
             for d in fit_diags
             if d["family"] == family and not d["name"].startswith("sensitivity_")
         }
-        loos.append(loo_table(family, loo_fits, gate))
+        loos.append(loo_table(family, loo_fits, gate, settings.loo_subsample))
 
     warnings_: list[str] = []
     for d in fit_diags:
