@@ -36,6 +36,7 @@ TRUTH = {
     "mu": 2.0,
     "tau_paper": 2.0,
     "tau_bench": 1.0,
+    "tau_effect": 1.0,
     "sigma_run": 1.0,
     "sigma_unknown": 2.0,
     "beta_upto": 1.5,

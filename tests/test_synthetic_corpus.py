@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -31,3 +32,39 @@ def test_the_extractor_finds_the_planted_comparisons_and_not_the_prior_work():
     assert report["recall"] >= 0.95
     assert report["benchmark_linked_of_found"] >= 0.95
     assert report["prior_work_numbers_as_own"] == 0
+
+
+@pytest.mark.slow
+def test_the_scale_configs_lay_over_the_main_config(tmp_path):
+    """benchmarks/synthetic.yaml (the generated corpus as the only source) and config/large.yaml
+    (the model settings for large corpora) pass the schema laid over config/config.yaml, and
+    the dry run plans every stage for the synthetic papers."""
+    import subprocess
+    import sys
+
+    from wf import make_workdir, run_snakemake
+
+    work = make_workdir(tmp_path, fast=False)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "synthetic_corpus.py"),
+            "--papers",
+            "20",
+            "--seed",
+            "3",
+            "--out",
+            str(work / "syn"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    proc = run_snakemake(
+        work,
+        "-n",
+        "--configfile",
+        str(REPO / "benchmarks" / "synthetic.yaml"),
+        str(REPO / "config" / "large.yaml"),
+    )
+    for rule in ("fetch_source", "merge_corpus", "fit_model", "report"):
+        assert rule in proc.stdout, rule
