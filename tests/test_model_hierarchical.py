@@ -749,6 +749,27 @@ def test_the_gate_checks_large_recovered_arrays_on_a_recorded_subset():
 DIMS3 = ("chain", "draw", "effect")
 
 
+def test_a_thinned_fit_is_gated_on_every_draw_of_its_sampled_parameters():
+    rng = np.random.default_rng(2)
+    full = xr.Dataset({"mu": (("chain", "draw"), rng.normal(size=(4, 2000)))})
+    thinned = full.isel(draw=slice(None, None, 8)).assign(
+        theta=(DIMS3, rng.normal(size=(4, 250, 3)))
+    )
+    tree = xr.DataTree.from_dict({"posterior": thinned})
+    thresholds = ModelSettings().thresholds
+    on_thinned = check_diagnostics(tree, thresholds)
+    on_all = check_diagnostics(tree, thresholds, full)
+    # iid draws: ESS about the number of draws, 8,000 for mu on every draw, 1,000 thinned;
+    # theta (recovered, only thinned) is then the smallest
+    assert on_thinned["min_ess_bulk"] < 1500
+    assert on_all["min_ess_bulk_parameter"] == "theta"
+    assert on_all["min_ess_bulk"] > on_thinned["min_ess_bulk"] * 0.5
+    only_mu = check_diagnostics(
+        xr.DataTree.from_dict({"posterior": thinned.drop_vars("theta")}), thresholds, full
+    )
+    assert only_mu["min_ess_bulk"] > 5000
+
+
 def test_failing_gate_is_retried_once_then_reported():
     df = effects_table(
         family=["log_ratio"] * 6,
@@ -1060,13 +1081,14 @@ def test_recovery_thins_the_posterior_above_its_budget_and_stores_float32():
     )
     stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((2, 100), dtype=bool))})
     tree = xr.DataTree.from_dict({"posterior": post, "sample_stats": stats})
-    # 200 draws x 6 effects = 1,200 values; a budget of 400 keeps every 3rd draw of each chain
+    # 200 draws x 6 effects = 1,200 values; a budget of 400: every 3rd draw would keep 2 x 34
+    # x 6 = 408, so every 4th (2 x 25 x 6 = 300)
     out = recover_effects(tree, data, rng=1, max_values=400)
-    assert out.posterior.sizes["draw"] == 34 and out.posterior.attrs["thinned_by"] == 3
-    assert list(out.posterior["draw"].values[:3]) == [0, 3, 6]
-    assert out.posterior["mu"].values[1, 1] == post["mu"].values[1, 3]
+    assert out.posterior.sizes["draw"] == 25 and out.posterior.attrs["thinned_by"] == 4
+    assert list(out.posterior["draw"].values[:3]) == [0, 4, 8]
+    assert out.posterior["mu"].values[1, 1] == post["mu"].values[1, 4]
     assert out.posterior["theta"].dtype == np.float32
-    assert out.log_likelihood["y"].shape == (2, 34, 6)
+    assert out.log_likelihood["y"].shape == (2, 25, 6)
     assert out.sample_stats.sizes["draw"] == 100  # divergences still counted on every draw
     # within the budget: untouched, float64
     full = recover_effects(xr.DataTree.from_dict({"posterior": post}), data, rng=1, max_values=1200)

@@ -68,7 +68,9 @@ def gate_subset(post: xr.Dataset) -> tuple[xr.Dataset, dict[str, str]]:
     return (post.isel(index) if index else post), cut
 
 
-def check_diagnostics(idata: xr.DataTree, thresholds: Thresholds) -> dict[str, Any]:
+def check_diagnostics(
+    idata: xr.DataTree, thresholds: Thresholds, unthinned: xr.Dataset | None = None
+) -> dict[str, Any]:
     """Divergences, max R-hat, min bulk/tail ESS and min E-BFMI against ``thresholds``.
 
     R-hat and ESS cover every sampled parameter and derived class mean, and the recovered
@@ -78,14 +80,28 @@ def check_diagnostics(idata: xr.DataTree, thresholds: Thresholds) -> dict[str, A
     import arviz_stats as azs
 
     post, cut = gate_subset(idata.posterior.dataset)
+    parts = [post]
+    if unthinned is not None:  # the sampled parameters on every draw, the recovered on the rest
+        recovered = [v for v in post.data_vars if v not in unthinned.data_vars]
+        parts = [unthinned, post[recovered]] if recovered else [unthinned]
     chains = int(post.sizes["chain"])
     n_div = divergences(idata)
+    rhat, rhat_at = -np.inf, ""
+    ess_bulk, bulk_at = np.inf, ""
+    ess_tail, tail_at = np.inf, ""
     with warnings.catch_warnings():
         # constant elements (the reference class's beta_hedge) divide by zero; skipped below
         warnings.simplefilter("ignore", RuntimeWarning)
-        rhat, rhat_at = _extreme(azs.rhat(post), post, "max")
-        ess_bulk, bulk_at = _extreme(azs.ess(post, method="bulk"), post, "min")
-        ess_tail, tail_at = _extreme(azs.ess(post, method="tail"), post, "min")
+        for part in parts:
+            r, r_at = _extreme(azs.rhat(part), part, "max")
+            b, b_at = _extreme(azs.ess(part, method="bulk"), part, "min")
+            t, t_at = _extreme(azs.ess(part, method="tail"), part, "min")
+            if r > rhat:
+                rhat, rhat_at = r, r_at
+            if b < ess_bulk:
+                ess_bulk, bulk_at = b, b_at
+            if t < ess_tail:
+                ess_tail, tail_at = t, t_at
     bfmi = float("nan")
     if "sample_stats" in idata.children and "energy" in idata.sample_stats:
         bfmi = float(np.min(np.asarray(azs.bfmi(idata.sample_stats.dataset)["energy"].values)))
@@ -175,9 +191,11 @@ def sample_gated(
             adaptation=adaptation,
         )
         sampling_seconds += float(idata.posterior.attrs.get("sampling_seconds", 0.0))
+        sampled = idata.posterior.dataset
         if recover is not None:
             idata = recover(idata, seed, log_likelihood)
-        check = check_diagnostics(idata, settings.thresholds)
+        thinned = int(idata.posterior.attrs.get("thinned_by", 1)) > 1
+        check = check_diagnostics(idata, settings.thresholds, sampled if thinned else None)
         attempts.append(
             {
                 "attempt": number,

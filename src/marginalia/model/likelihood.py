@@ -178,7 +178,8 @@ def _variance_priors(priors: Priors) -> tuple[Any, Any, Any, Any]:
         - math.log(scale)
         - 2.0 * pt.log1p(t2 / (3.0 * scale**2))
     )
-    log_shares = [2.0 * log_tp - 2.0 * log_t, 2.0 * log_tb - 2.0 * log_t, pt.log(x_e) - 2.0 * log_t]
+    log_x_e = log_1m_rho + log_v  # not log(x_e): exp underflows at extreme logit rho
+    log_shares = [2.0 * log_tp - 2.0 * log_t, 2.0 * log_tb - 2.0 * log_t, log_x_e - 2.0 * log_t]
     log_dir = math.lgamma(3.0 * a) - 3.0 * math.lgamma(a) + (a - 1.0) * sum(log_shares)
     log_sigma = 0.5 * (log_rho + log_v)
     mu_s, sd_s = math.log(priors.sigma_run_median), priors.sigma_run_log_sd
@@ -210,7 +211,7 @@ def _variance_priors(priors: Priors) -> tuple[Any, Any, Any, Any]:
     pm.Deterministic("tau_shares", pt.stack([x_p, x_b, x_e]) / t2, dims="level")
     tau_paper = pm.Deterministic("tau_paper", pt.exp(log_tp))
     tau_bench = pm.Deterministic("tau_bench", pt.exp(log_tb))
-    tau_effect = pm.Deterministic("tau_effect", pt.sqrt(x_e))
+    tau_effect = pm.Deterministic("tau_effect", pt.exp(0.5 * log_x_e))
     sigma_run = pm.Deterministic("sigma_run", pt.exp(log_sigma))
     return tau_paper, tau_bench, tau_effect, sigma_run
 

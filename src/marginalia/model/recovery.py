@@ -292,16 +292,20 @@ def recover_effects(
 
 def thin_posterior(idata: xr.DataTree, n_effects: int, max_values: int | None) -> int:
     """Thin the posterior group in place to every t-th draw of each chain, t the smallest with
-    chains x draws / t x ``n_effects`` <= ``max_values``; returns t (1: left as it is).
+    chains x ceil(draws / t) x ``n_effects`` <= ``max_values``; returns t (1: left as it is).
 
     Only the posterior is thinned: sample_stats keeps every draw, so divergences and E-BFMI
-    are still counted on all of them. The posterior's attrs record ``thinned_by``.
+    are still counted on all of them, and the gate checks the sampled parameters on every
+    draw too (:func:`marginalia.model.diagnostics.sample_gated`). The posterior's attrs record
+    ``thinned_by``.
     """
     post = idata.posterior
-    n_draws = int(post.sizes["chain"]) * int(post.sizes["draw"])
-    if not max_values or n_draws * max(n_effects, 1) <= max_values:
+    chains, draws = int(post.sizes["chain"]), int(post.sizes["draw"])
+    if not max_values or chains * draws * max(n_effects, 1) <= max_values:
         return 1
-    thin = math.ceil(n_draws * n_effects / max_values)
+    thin = max(1, math.ceil(chains * draws * n_effects / max_values))
+    while thin < draws and chains * math.ceil(draws / thin) * n_effects > max_values:
+        thin += 1
     thinned = post.to_dataset().isel(draw=slice(None, None, thin))
     thinned.attrs = dict(post.attrs) | {"thinned_by": thin}
     idata["posterior"] = xr.DataTree(thinned)
