@@ -126,8 +126,7 @@ class Holdout:
 def _sherman_morrison_terms(d: np.ndarray, tau_p2: np.ndarray, paper_idx: np.ndarray, n_p: int):
     """Per draw and paper, c_j = tau_p^2 / (1 + tau_p^2 sum_j 1/d); Sigma_j^-1 = W - c_j w w'."""
     w = 1.0 / d
-    sw = np.zeros((d.shape[0], n_p))
-    np.add.at(sw, (slice(None), paper_idx), w)
+    sw = np.asarray(w @ summer(paper_idx, n_p))
     return w, tau_p2[:, None] / (1.0 + tau_p2[:, None] * sw)
 
 
@@ -232,7 +231,7 @@ def holdout_moments(
                 pred_cov = sig + z[None] @ v_out @ zt
                 pred_mean = (z[None] @ m_out[..., None])[..., 0]
                 has = cols >= 0
-                pos = (cols[:, :, None] == uniq[:, None, :]).argmax(axis=2)  # (P, m)
+                pos = z.argmax(axis=2)  # (P, m): each comparison's column among uniq
                 rows = np.arange(n_batch)[:, None]
                 th_mean += np.where(has, m_out[:, rows, pos], 0.0)
                 th_var += np.where(has, v_out[:, rows, pos, pos], 0.0)
