@@ -11,10 +11,18 @@ with nutpie and with PyMC's own NUTS. For each run it reports
 - ``min_ess_bulk`` of mu, tau_paper and tau_bench and ``ess_per_s`` = that / sample_s;
 - divergences and max R-hat of those parameters.
 
+``--form`` chooses how the shared benchmarks' effects enter: ``auto`` (the workflow's rule:
+sampled explicitly above ``model.explicit_benchmarks_above`` shared benchmarks), ``marginal``
+(always integrated out) or ``explicit`` (always sampled). ``--table`` fits a standardized
+effects table (``results/model/effects_standardized.parquet`` of a run, e.g. of the synthetic
+corpus) instead of simulated data; ``--sizes`` is then ignored.
+
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_model.py --sizes 100 1000 --samplers nutpie pymc
     .venv/bin/python benchmarks/bench_model.py --sizes 10000 --samplers nutpie --out b.csv
+    .venv/bin/python benchmarks/bench_model.py --samplers nutpie pymc --tune 500 \
+        --table results/model/effects_standardized.parquet --form marginal explicit
 
 Numbers depend on the machine and its load; the README quotes them with the command used.
 """
@@ -107,15 +115,28 @@ def fit_pymc(model, *, draws: int, tune: int, chains: int, seed: int, cores: int
     return idata, compile_s, time.perf_counter() - t0
 
 
-def run_one(n_effects: int, sampler: str, args: argparse.Namespace) -> dict:
+def table_data(path: str):
+    from marginalia.model.data import prepare_data
+
+    return prepare_data(pd.read_parquet(path), "pp", "claim")
+
+
+def run_one(n_effects: int, sampler: str, form: str, args: argparse.Namespace) -> dict:
     import arviz_stats as azs
 
+    from marginalia.model.data import grouping
     from marginalia.model.likelihood import build_hierarchical_model
     from marginalia.model.priors import priors_for
     from marginalia.model.sampling import divergences
+    from marginalia.model.settings import ModelSettings
 
-    data = simulated_data(n_effects, args.seed)
-    model = build_hierarchical_model(data, priors_for("pp"))
+    data = table_data(args.table) if args.table else simulated_data(n_effects, args.seed)
+    above = {
+        "auto": ModelSettings().explicit_benchmarks_above,
+        "marginal": None,
+        "explicit": 0,
+    }[form]
+    model = build_hierarchical_model(data, priors_for("pp"), explicit_above=above)
     fit = fit_nutpie if sampler == "nutpie" else fit_pymc
     idata, compile_s, sample_s = fit(
         model,
@@ -135,6 +156,8 @@ def run_one(n_effects: int, sampler: str, args: argparse.Namespace) -> dict:
         "n_effects": data.n_effects,
         "n_papers": len(data.papers),
         "n_benchmarks": len(data.benches),
+        "shared_benchmarks": int(grouping(data).shared_benches.size),
+        "benchmark_effects": "explicit" if "v_bench_shared" in model.named_vars else "marginal",
         "sampler": sampler,
         "chains": args.chains,
         "tune": args.tune,
@@ -157,27 +180,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chains", type=int, default=2)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--form", nargs="+", default=["auto"], choices=["auto", "marginal", "explicit"]
+    )
+    parser.add_argument("--table", help="a standardized effects table (Parquet) to fit instead")
     parser.add_argument("--out", help="also write the table to this CSV file")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.one:  # worker: one size and sampler, JSON on stdout
-        print(json.dumps(run_one(args.sizes[0], args.samplers[0], args)))
+    if args.one:  # worker: one size, sampler and form, JSON on stdout
+        print(json.dumps(run_one(args.sizes[0], args.samplers[0], args.form[0], args)))
         return 0
     rows = []
-    for n in args.sizes:
-        for sampler in args.samplers:
-            # A fresh process per run: compile times include what a workflow job pays, and
-            # PyMC's forked chains never start from a process that already ran nutpie threads.
-            print(f"# {sampler}, ~{n} effects ...", file=sys.stderr, flush=True)
-            cmd = [sys.executable, __file__, "--one", "--sizes", str(n), "--samplers", sampler]
-            for key in ("draws", "tune", "chains", "cores", "seed"):
-                cmd += [f"--{key}", str(getattr(args, key))]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            if proc.returncode != 0:
-                print(proc.stderr[-3000:], file=sys.stderr)
-                return proc.returncode
-            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            print(pd.DataFrame(rows[-1:]).to_string(index=False), file=sys.stderr, flush=True)
+    runs = [
+        (n, sampler, form)
+        for n in (args.sizes[:1] if args.table else args.sizes)
+        for sampler in args.samplers
+        for form in args.form
+    ]
+    for n, sampler, form in runs:
+        # A fresh process per run: compile times include what a workflow job pays, and
+        # PyMC's forked chains never start from a process that already ran nutpie threads.
+        print(f"# {sampler}, {form}, ~{n} effects ...", file=sys.stderr, flush=True)
+        cmd = [sys.executable, __file__, "--one", "--sizes", str(n), "--samplers", sampler]
+        cmd += ["--form", form] + (["--table", args.table] if args.table else [])
+        for key in ("draws", "tune", "chains", "cores", "seed"):
+            cmd += [f"--{key}", str(getattr(args, key))]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            return proc.returncode
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(pd.DataFrame(rows[-1:]).to_string(index=False), file=sys.stderr, flush=True)
     table = pd.DataFrame(rows)
     print(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))
     if args.out:

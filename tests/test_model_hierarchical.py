@@ -944,14 +944,27 @@ def test_prior_draws_follow_the_priors():
     assert np.median(d["sigma_run"]) == pytest.approx(priors.sigma_run_median, rel=0.05)
 
 
+def mu_without_and_with_selection(data, kind: str = "selection_0.2"):
+    """(mean, sd) of mu in the plain fit and in the selection fit ``kind``, and whether both
+    passed the gate (short chains)."""
+    from marginalia.model.fitting import fit_data
+    from marginalia.model.tables import summary_table
+
+    settings = ModelSettings.from_config(FAST | {"draws": 600})
+    out, ok = [], True
+    for name in ("hierarchical", kind):
+        fit = fit_data(data, name, settings, cores=1)
+        ok = ok and fit.ok
+        s = summary_table(fit, 0.9).set_index("parameter").loc["mu"]
+        out.append((s["mean"], s["sd"]))
+    return out[0], out[1], ok
+
+
 @pytest.mark.slow
 def test_selection_fit_with_the_true_weight_undoes_the_selection():
     """Results selected the way abstracts select them (every significant one reported, a
     non-significant one with probability 0.2): the plain model overstates mu, the selection
     fit with omega = 0.2 recovers it (Vevea & Woods 2005, fixed weights)."""
-    from marginalia.model.fitting import fit_data
-    from marginalia.model.tables import summary_table
-
     rng = np.random.default_rng(4)
     rows = []
     while len(rows) < 90:
@@ -969,13 +982,7 @@ def test_selection_fit_with_the_true_weight_undoes_the_selection():
         benchmark=[""] * len(rows),
     )
     data = prepare_data(df, "pp", "claim")
-    settings = ModelSettings.from_config(FAST | {"draws": 600})
-    mu = {}
-    for kind in ("hierarchical", "selection_0.2"):
-        fit = fit_data(data, kind, settings, cores=1)
-        s = summary_table(fit, 0.9).set_index("parameter").loc["mu"]
-        mu[kind] = (s["mean"], s["sd"])
-    plain, corrected = mu["hierarchical"], mu["selection_0.2"]
+    plain, corrected, _ = mu_without_and_with_selection(data)
     assert plain[0] - 1.5 > 2 * plain[1]  # selection inflates the plain estimate
     assert abs(corrected[0] - 1.5) < 3 * corrected[1]
     assert abs(corrected[0] - 1.5) < abs(plain[0] - 1.5)

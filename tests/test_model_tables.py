@@ -172,7 +172,7 @@ def test_selection_omega_1_reuses_the_primary_fit_when_every_se_is_known(monkeyp
     primary = dataclasses.replace(base, data=data, idata=xr.DataTree.from_dict({"posterior": post}))
     sampled: list[str] = []
 
-    def fake_fit(fit_data, kind, settings, *, cores):
+    def fake_fit(fit_data, kind, settings, *, cores, label=None):
         sampled.append(kind)
         return dataclasses.replace(primary, data=fit_data, model=kind)
 

@@ -244,6 +244,8 @@ class Grouping:
     bench_col: np.ndarray
     shared_papers: np.ndarray
     shared_benches: np.ndarray
+    #: per effect, 1 where its benchmark's variance goes into the diagonal (default: lone)
+    bench_diag: np.ndarray | None = None
 
     @property
     def lone_paper(self) -> np.ndarray:
@@ -251,7 +253,20 @@ class Grouping:
 
     @property
     def lone_bench(self) -> np.ndarray:
+        if self.bench_diag is not None:
+            return self.bench_diag
         return (self.bench_col < 0).astype(float)
+
+    def papers_only(self) -> Grouping:
+        """The grouping given the shared benchmarks' effects (sampled explicitly): no shared
+        benchmark column; lone benchmarks still add their variance to the diagonal."""
+        return Grouping(
+            self.paper_col,
+            np.full_like(self.bench_col, -1),
+            self.shared_papers,
+            self.shared_benches[:0],
+            bench_diag=self.lone_bench,
+        )
 
     @property
     def n_shared(self) -> int:

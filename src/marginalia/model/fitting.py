@@ -131,17 +131,25 @@ def fit_hierarchical(
 
 
 def fit_data(
-    data: ModelData, kind: str, settings: ModelSettings, *, cores: int | None
+    data: ModelData,
+    kind: str,
+    settings: ModelSettings,
+    *,
+    cores: int | None,
+    label: str | None = None,
 ) -> HierarchicalFit:
-    """Fit model ``kind`` (a key of ``MODEL_BUILDERS``) to ``data`` through the gate."""
+    """Fit model ``kind`` (a key of ``MODEL_BUILDERS``) to ``data`` through the gate.
+
+    ``label`` names the fit in the progress lines and the gate's log (default: the fit's name).
+    """
     name = f"{data.family}_{data.analysis}" if kind == "hierarchical" else f"{data.family}_{kind}"
     priors = settings.priors[data.family]
-    model = MODEL_BUILDERS[kind](data, priors)
-    PROGRESS.fitting(f"{name}, {kind}", data.n_effects)
+    model = MODEL_BUILDERS[kind](data, priors, explicit_above=settings.explicit_benchmarks_above)
+    PROGRESS.fitting(f"{label or name}, {kind}", data.n_effects)
     idata, diag = sample_gated(
         model,
         settings,
-        label=name,
+        label=label or name,
         cores=cores,
         recover=recovery(data, kind, priors, settings.max_recovered_values),
     )
@@ -153,6 +161,7 @@ def fit_data(
         "n_effects": data.n_effects,
         "n_papers": len(data.papers),
         "n_benchmarks": len(data.benches),
+        "explicit_benches": "v_bench_shared" in model.named_vars,
         "notes": _data_notes(data) if kind in HIERARCHICAL_KINDS else [],
         **diag,
     }

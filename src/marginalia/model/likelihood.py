@@ -1,8 +1,10 @@
 """The models as PyMC models: the hierarchical model and the two comparison models.
 
 The paper and benchmark effects are integrated out of the hierarchical model
-(:func:`marginal_loglik`), and each effect's own true value out of the no-pooling model; they
-are drawn after sampling by :mod:`marginalia.model.recovery`. Equations and the reasons for
+(:func:`marginal_loglik`; with many shared benchmarks, and in the selection fits, the shared
+benchmarks' effects are sampled instead and only the papers integrated out), and each effect's
+own true value out of the no-pooling model; they are drawn after sampling by
+:mod:`marginalia.model.recovery`. Equations and the reasons for
 this parameterisation: docs/model.md.
 """
 
@@ -34,8 +36,12 @@ HIERARCHICAL_KINDS = (
 SELECTION_Z = 1.959963984540054
 #: the fixed weights of the non-significant side in the selection sensitivity fits
 SELECTION_WEIGHTS = (0.5, 0.2)
+#: a shared benchmark with at least this many comparisons gets a centred effect when benchmark
+#: effects are sampled explicitly (its data outweigh the prior); the others are non-centred
+CENTRED_MIN_EFFECTS = 20
 
 __all__ = [
+    "CENTRED_MIN_EFFECTS",
     "HIERARCHICAL_KINDS",
     "SELECTION_WEIGHTS",
     "SELECTION_Z",
@@ -44,6 +50,7 @@ __all__ = [
     "build_complete_pooling_model",
     "build_hierarchical_model",
     "build_no_pooling_model",
+    "explicit_benches",
     "selection_model",
     "marginal_loglik",
     "structure_signature",
@@ -216,12 +223,49 @@ def _variance_priors(priors: Priors) -> tuple[Any, Any, Any, Any]:
     return tau_paper, tau_bench, tau_effect, sigma_run
 
 
+def _explicit_bench_effects(group: Grouping, tau_bench: Any, mu: Any) -> Any:
+    """The shared benchmarks' effects as NUTS parameters, ``v_bench_shared`` (dims
+    shared_bench): where a benchmark has at least :data:`CENTRED_MIN_EFFECTS` comparisons,
+    centred on mu (NUTS samples the benchmark's mean ``m_b ~ N(mu, tau_bench)``, ``v = m_b -
+    mu``: with ``v`` itself mu and every ``v`` trade off along one direction and mu's ESS
+    drops sixfold); elsewhere non-centred (``v = tau_bench z``)."""
+    n_b = group.shared_benches.size
+    counts = np.bincount(group.bench_col[group.bench_col >= 0], minlength=n_b)
+    centred = counts >= CENTRED_MIN_EFFECTS
+    parts, order = [], []
+    names = np.asarray(pm.modelcontext(None).coords["shared_bench"], dtype=object)
+    if centred.any():
+        pm.modelcontext(None).add_coord("bench_centred", list(names[centred]))
+        m = pm.Normal("m_bench_centred", mu, tau_bench, dims="bench_centred")
+        parts.append(m - mu)
+        order.append(np.flatnonzero(centred))
+    if not centred.all():
+        pm.modelcontext(None).add_coord("bench_noncentred", list(names[~centred]))
+        z = pm.Normal("z_bench", 0.0, 1.0, dims="bench_noncentred")
+        parts.append(tau_bench * z)
+        order.append(np.flatnonzero(~centred))
+    back = np.argsort(np.concatenate(order))
+    return pm.Deterministic("v_bench_shared", pt.concatenate(parts)[back], dims="shared_bench")
+
+
+def explicit_benches(group: Grouping, selection: bool, explicit_above: int | None) -> bool:
+    """Whether a hierarchical model samples its shared benchmarks' effects explicitly: always
+    in the selection fits (their reporting probability is conditional on them), and when there
+    are more than ``explicit_above`` shared benchmarks (the B^3 Schur complement per gradient
+    would dominate; docs/model.md "At scale")."""
+    n_b = int(group.shared_benches.size)
+    if not n_b:
+        return False
+    return selection or (explicit_above is not None and n_b > explicit_above)
+
+
 def build_hierarchical_model(
     data: ModelData,
     priors: Priors,
     *,
     hedge_in_mean: bool = False,
     selection_weight: float | None = None,
+    explicit_above: int | None = None,
 ) -> pm.Model:
     """The hierarchical model of DESIGN.md §4 for ``data`` (pure: builds, never samples).
 
@@ -232,14 +276,19 @@ def build_hierarchical_model(
     opposite bound, ``theta_k = mu + beta_hedge[h(k)] + ...`` (a sensitivity fit).
     The free parameters are the population-level ones (mu, beta_upto, the total SD and its
     shares, sigma_run, sigma_unknown; beta_hedge in the bound); the paper, benchmark and effect
-    terms are integrated out (potential ``y_marginal``) and drawn after sampling. The
+    terms are integrated out (potential ``y_marginal``) and drawn after sampling. With
+    ``selection_weight`` (always) or more than ``explicit_above`` shared benchmarks, the shared
+    benchmarks' effects are free parameters too (:func:`explicit_benches`) and only the papers
+    are integrated out. The
     grouping (which effects share a paper or benchmark) is fixed when the model is built; the
     index arrays are also stored as ``pm.Data`` for the record (constant_data group).
     """
     if data.n_effects == 0:
         raise MarginaliaError(f"{NO_EFFECTS}: family {data.family} has no effects in the model")
     group = grouping(data)
-    with pm.Model(coords=data.coords()) as model:
+    explicit = explicit_benches(group, selection_weight is not None, explicit_above)
+    coords = data.coords() | {"shared_bench": [data.benches[i] for i in group.shared_benches]}
+    with pm.Model(coords=coords) as model:
         pm.Data("paper_idx", data.paper_idx, dims="effect")
         pm.Data("bench_idx", data.bench_idx, dims="effect")
         hedge_idx = pm.Data("hedge_idx", data.hedge_idx, dims="effect")
@@ -265,17 +314,30 @@ def build_hierarchical_model(
             sigma=priors.sigma_unknown_log_sd,
         )
         noise_var = _noise_variance(data, sigma_run, sigma_unknown)
+        lik_group = group
+        if explicit:  # the shared benchmarks' effects sampled, papers still integrated out
+            v_shared = _explicit_bench_effects(group, tau_bench, mu)
+            mean = mean + pt.concatenate([v_shared, pt.zeros(1)])[group.bench_col]
+            lik_group = group.papers_only()
         pm.Potential(
             "y_marginal",
-            marginal_loglik(y_obs - mean, noise_var, tau_paper, tau_bench, group, tau_effect),
+            marginal_loglik(y_obs - mean, noise_var, tau_paper, tau_bench, lik_group, tau_effect),
         )
         if selection_weight is not None:
             # Vevea & Woods (2005) with a fixed weight: a comparison with y/se below 1.96 is
             # reported with relative probability omega. The likelihood of each y_k is divided
-            # by its probability of being reported under its marginal distribution N(mean_k,
-            # v_k) (exact when the comparisons are independent; the shared paper and benchmark
-            # terms enter through v_k only).
-            var = noise_var + pt.sqr(tau_effect) + pt.sqr(tau_paper) + pt.sqr(tau_bench)
+            # by its probability of being reported given its shared benchmark's effect (in
+            # mean_k), with its paper's, a lone benchmark's and its own term integrated out
+            # (in v_k): exact for comparisons that share no paper. Integrating the shared
+            # benchmarks out as well would let a fit lower mu and raise every benchmark's
+            # effect, which costs one prior term per benchmark but makes every comparison
+            # "unlikely to be reported" (docs/model.md, "Selection fits").
+            var = (
+                noise_var
+                + pt.sqr(tau_effect)
+                + pt.sqr(tau_paper)
+                + pt.sqr(tau_bench) * lik_group.lone_bench
+            )
             se = pt.switch(pt.eq(model["se_known"], 1), model["se"], 1.0)
             z = (SELECTION_Z * se - mean) / pt.sqrt(var)
             below = 0.5 * pt.erfc(-z / math.sqrt(2.0))  # P(y_k < 1.96 se_k)
@@ -289,6 +351,9 @@ def build_hierarchical_model(
         group,
         hedge_in_mean=hedge_in_mean,
         selection=selection_weight is not None,
+        explicit_benches=explicit,
+        # nutpie keeps a compiled model's coordinates: the explicit form's benchmark names
+        shared_bench_names=list(coords["shared_bench"]) if explicit else [],
     )
     return model
 
@@ -319,10 +384,10 @@ def structure_signature(data: ModelData, priors: Priors, group: Grouping, **flag
     return h.hexdigest()
 
 
-def selection_model(omega: float) -> Callable[[ModelData, Priors], pm.Model]:
+def selection_model(omega: float) -> Callable[..., pm.Model]:
     """Builder of the selection sensitivity fit with a fixed weight ``omega`` (known SEs only)."""
 
-    def build(data: ModelData, priors: Priors) -> pm.Model:
+    def build(data: ModelData, priors: Priors, explicit_above: int | None = None) -> pm.Model:
         if not data.se_known.all():
             raise MarginaliaError("the selection sensitivity fit needs a known se for every effect")
         return build_hierarchical_model(data, priors, selection_weight=omega)
@@ -330,12 +395,16 @@ def selection_model(omega: float) -> Callable[[ModelData, Priors], pm.Model]:
     return build
 
 
-def build_hedge_in_mean_model(data: ModelData, priors: Priors) -> pm.Model:
+def build_hedge_in_mean_model(
+    data: ModelData, priors: Priors, explicit_above: int | None = None
+) -> pm.Model:
     """The bound of DESIGN.md §4: the hedge class shifts the prior mean of ``theta``."""
-    return build_hierarchical_model(data, priors, hedge_in_mean=True)
+    return build_hierarchical_model(data, priors, hedge_in_mean=True, explicit_above=explicit_above)
 
 
-def build_complete_pooling_model(data: ModelData, priors: Priors) -> pm.Model:
+def build_complete_pooling_model(
+    data: ModelData, priors: Priors, explicit_above: int | None = None
+) -> pm.Model:
     """Comparison model: one mean for every effect (no hedge, paper or benchmark terms)."""
     with pm.Model(coords={"effect": list(data.effect_ids)}) as model:
         mu = pm.Normal("mu", mu=priors.mu_mean, sigma=priors.mu_sd)
@@ -345,7 +414,9 @@ def build_complete_pooling_model(data: ModelData, priors: Priors) -> pm.Model:
     return model
 
 
-def build_no_pooling_model(data: ModelData, priors: Priors) -> pm.Model:
+def build_no_pooling_model(
+    data: ModelData, priors: Priors, explicit_above: int | None = None
+) -> pm.Model:
     """Comparison model: an independent true effect per comparison with a wide prior.
 
     ``theta_k ~ Normal(0, no_pooling_sd)`` is integrated out (``y_k ~ Normal(0,

@@ -220,10 +220,19 @@ def recover_effects(
         loc, var = np.zeros_like(noise_var), v0 + noise_var
     elif model in HIERARCHICAL_KINDS:
         group = grouping(data)
+        # shared benchmarks' effects sampled by NUTS (selection fits, many benchmarks): the
+        # rest is drawn given them, with only the papers in the Gaussian conditional
+        explicit = "v_bench_shared" in idata.posterior
+        draw_group = group.papers_only() if explicit else group
         base = np.repeat(posterior_draws(idata, "mu")[:, None], data.n_effects, axis=1)
         if "beta_hedge" in idata.posterior:  # the hedge-in-the-mean bound
             base = base + posterior_draws(idata, "beta_hedge")[:, data.hedge_idx]
         mean = base + posterior_draws(idata, "beta_upto")[:, None] * data.upto[None, :]
+        if explicit:
+            v_shared = posterior_draws(idata, "v_bench_shared")
+            on = group.bench_col >= 0
+            shift = np.zeros_like(mean)
+            shift[:, on] = v_shared[:, group.bench_col[on]]
         tau_paper = posterior_draws(idata, "tau_paper")
         tau_bench = posterior_draws(idata, "tau_bench")
         tau_effect = posterior_draws(idata, "tau_effect")
@@ -233,17 +242,21 @@ def recover_effects(
         e = np.zeros((n_draws, data.n_effects))
         for start in range(0, n_draws, RECOVERY_CHUNK):
             sl = slice(start, start + RECOVERY_CHUNK)
+            resid = data.y[None, :] - mean[sl] - (shift[sl] if explicit else 0.0)
             z_p, z_b, lone_p, lone_b, e[sl] = draw_hierarchical_effects(
-                data.y[None, :] - mean[sl],
+                resid,
                 noise_var[sl],
                 tau_paper[sl],
                 tau_bench[sl],
-                group,
+                draw_group,
                 rng,
                 tau_effect[sl],
             )
             u[sl][:, group.shared_papers] = tau_paper[sl, None] * z_p
-            v[sl][:, group.shared_benches] = tau_bench[sl, None] * z_b
+            if explicit:
+                v[sl][:, group.shared_benches] = v_shared[sl]
+            else:
+                v[sl][:, group.shared_benches] = tau_bench[sl, None] * z_b
             lp = group.lone_paper > 0
             lb = group.lone_bench > 0
             u[sl][:, data.paper_idx[lp]] = lone_p[:, lp]

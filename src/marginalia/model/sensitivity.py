@@ -174,7 +174,7 @@ def fit_sensitivities(
             # model itself, so its draws are reused instead of sampling the same posterior again
             fit = primary
         else:
-            fit = fit_data(data, kind, settings, cores=cores)
+            fit = fit_data(data, kind, settings, cores=cores, label=f"sensitivity_{name}")
         diag = dict(fit.diagnostics)
         diag["name"] = f"sensitivity_{name}"
         if fit is primary:

@@ -70,6 +70,7 @@ class ModelSettings:
     holdout_refit_max: int = schema_default("model", "holdout_refit_max")
     max_recovered_values: int = schema_default("model", "max_recovered_values")
     loo_subsample: int = schema_default("model", "loo_subsample")
+    explicit_benchmarks_above: int = schema_default("model", "explicit_benchmarks_above")
     sigma_unknown_prior: str = schema_default("model", "sigma_unknown_prior")
     thresholds: Thresholds = field(default_factory=Thresholds)
     retry: Retry = field(default_factory=Retry)

@@ -285,7 +285,9 @@ CHOICES = {
         "paper, benchmark and single-comparison terms (tau_paper, tau_bench, tau_effect: a total "
         "SD with Dirichlet shares) are integrated out analytically for sampling (no funnel); "
         "u_paper, v_bench and theta are then drawn exactly from their conditional posterior for "
-        "every posterior draw"
+        "every posterior draw; above model.explicit_benchmarks_above shared benchmarks, and in "
+        "the selection fits, the shared benchmarks' effects are sampled by NUTS instead (papers "
+        "still integrated out): the same model"
     ),
     "unnamed_benchmark": (
         "an effect with an empty benchmark is on a benchmark of its own, level "
