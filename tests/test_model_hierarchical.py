@@ -1097,6 +1097,11 @@ def test_recovery_thins_the_posterior_above_its_budget_and_stores_float32():
     assert out.posterior["theta"].dtype == np.float32
     assert out.log_likelihood["y"].shape == (2, 25, 6)
     assert out.sample_stats.sizes["draw"] == 100  # divergences still counted on every draw
+    # at least min_draws per chain, above the budget if need be: every 3rd draw keeps 34
+    floor = recover_effects(
+        xr.DataTree.from_dict({"posterior": post}), data, rng=1, max_values=400, min_draws=30
+    )
+    assert floor.posterior.attrs["thinned_by"] == 3 and floor.posterior.sizes["draw"] == 34
     # within the budget: untouched, float64
     full = recover_effects(xr.DataTree.from_dict({"posterior": post}), data, rng=1, max_values=1200)
     assert full.posterior.sizes["draw"] == 100 and "thinned_by" not in full.posterior.attrs
@@ -1127,3 +1132,15 @@ def test_the_variance_coordinates_carry_the_specified_prior():
     shares = idata.posterior["tau_shares"].values.reshape(-1, 3)
     assert np.allclose(shares.sum(axis=1), 1.0)
     assert abs(shares[:, 2].mean() - 1 / 3) < 0.02  # Dirichlet(2, 2, 2): mean 1/3 each
+
+
+def test_a_thinned_recovery_keeps_the_draws_the_gate_needs():
+    from marginalia.model.fitting import kept_draws_per_chain
+
+    settings = ModelSettings()
+    t = settings.thresholds
+    assert kept_draws_per_chain(settings) == 2 * max(
+        t.min_ess_bulk_per_chain, t.min_ess_tail_per_chain
+    )
+    strict = ModelSettings.from_config({"thresholds": {"min_ess_tail_per_chain": 150}})
+    assert kept_draws_per_chain(strict) == 300

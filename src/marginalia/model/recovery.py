@@ -185,11 +185,13 @@ def recover_effects(
     rng: np.random.Generator | int = 0,
     log_likelihood: bool = True,
     max_values: int | None = None,
+    min_draws: int = 1,
 ) -> xr.DataTree:
     """Add the integrated-out effects to a fit's posterior (in place; also returned).
 
     With ``max_values`` (draws x effects) the posterior is first thinned within each chain to
-    fit it (:func:`thin_posterior`) and the recovered arrays are stored as float32.
+    fit it, keeping at least ``min_draws`` per chain (:func:`thin_posterior`), and the
+    recovered arrays are stored as float32.
 
     ``hierarchical``: ``u_paper`` (paper), ``v_bench`` (bench) and ``theta`` (effect), one exact
     draw from their conditional posterior per posterior draw of the population parameters, so
@@ -203,7 +205,7 @@ def recover_effects(
     its importance weights no longer degenerate when theta_k follows y_k closely.
     """
     rng = np.random.default_rng(rng)
-    thin = thin_posterior(idata, data.n_effects, max_values)
+    thin = thin_posterior(idata, data.n_effects, max_values, min_draws)
     post = idata.posterior
     shape = (int(post.sizes["chain"]), int(post.sizes["draw"]))
     store = np.float32 if thin > 1 else np.float64
@@ -303,9 +305,13 @@ def recover_effects(
     return idata
 
 
-def thin_posterior(idata: xr.DataTree, n_effects: int, max_values: int | None) -> int:
+def thin_posterior(
+    idata: xr.DataTree, n_effects: int, max_values: int | None, min_draws: int = 1
+) -> int:
     """Thin the posterior group in place to every t-th draw of each chain, t the smallest with
-    chains x ceil(draws / t) x ``n_effects`` <= ``max_values``; returns t (1: left as it is).
+    chains x ceil(draws / t) x ``n_effects`` <= ``max_values`` but keeping at least
+    ``min_draws`` draws per chain (the gate's R-hat and ESS of the recovered arrays need them,
+    whatever the budget); returns t (1: left as it is).
 
     Only the posterior is thinned: sample_stats keeps every draw, so divergences and E-BFMI
     are still counted on all of them, and the gate checks the sampled parameters on every
@@ -319,6 +325,10 @@ def thin_posterior(idata: xr.DataTree, n_effects: int, max_values: int | None) -
     thin = max(1, math.ceil(chains * draws * n_effects / max_values))
     while thin < draws and chains * math.ceil(draws / thin) * n_effects > max_values:
         thin += 1
+    while thin > 1 and math.ceil(draws / thin) < min_draws:
+        thin -= 1
+    if thin == 1:
+        return 1
     thinned = post.to_dataset().isel(draw=slice(None, None, thin))
     thinned.attrs = dict(post.attrs) | {"thinned_by": thin}
     idata["posterior"] = xr.DataTree(thinned)
@@ -329,9 +339,14 @@ Recover = Callable[[xr.DataTree, int, bool], xr.DataTree]
 
 
 def recovery(
-    data: ModelData, kind: str, priors: Priors, max_values: int | None = None
+    data: ModelData,
+    kind: str,
+    priors: Priors,
+    max_values: int | None = None,
+    min_draws: int = 1,
 ) -> Recover | None:
-    """The ``recover`` step of :func:`sample_gated` for a model ``kind`` (None if it needs none).
+    """The ``recover`` step of :func:`sample_gated` for a model ``kind`` (None if it needs none);
+    ``max_values`` and ``min_draws`` bound the thinning (:func:`thin_posterior`).
 
     The effects are drawn with a generator seeded by the attempt's sampler seed: reproducible.
     """
@@ -347,6 +362,7 @@ def recovery(
             rng=np.random.default_rng([seed, RECOVERY_STREAM]),
             log_likelihood=log_likelihood,
             max_values=max_values,
+            min_draws=min_draws,
         )
 
     return recover
