@@ -527,6 +527,38 @@ def test_check_diagnostics_flags_bad_chains_and_skips_constants():
     assert any(r.startswith("max R-hat") and "on mu" in r for r in bad["reasons"])
 
 
+def test_recovered_arrays_are_held_to_what_mixed_draws_reach_by_chance():
+    """200 draws per chain of 500 recovered elements: perfectly mixed (iid) draws exceed
+    R-hat 1.01 somewhere every time, so a thinned fit could never pass; the gate allows what
+    such draws reach by chance, and still fails an element whose chains disagree."""
+    from marginalia.model.diagnostics import chance_max_rhat
+
+    rng = np.random.default_rng(3)
+    theta = rng.normal(size=(4, 200, 500))
+    stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((4, 200), bool))})
+
+    def tree(theta: np.ndarray) -> xr.DataTree:
+        post = xr.Dataset(
+            {
+                "mu": (("chain", "draw"), rng.normal(size=(4, 200))),
+                "theta": (("chain", "draw", "effect"), theta),
+            }
+        )
+        return xr.DataTree.from_dict({"posterior": post, "sample_stats": stats})
+
+    thresholds = ModelSettings().thresholds
+    mixed = check_diagnostics(tree(theta), thresholds)
+    assert mixed["max_rhat_recovered"] > thresholds.max_rhat  # by chance alone
+    assert mixed["ok"], mixed["reasons"]
+    assert mixed["max_rhat_recovered_allowed"] == chance_max_rhat(4, 200, 500) > 1.01
+    stuck = theta.copy()
+    stuck[0, :, 7] += 0.6  # one chain of one comparison off by 0.6 SD
+    bad = check_diagnostics(tree(stuck), thresholds)
+    assert not bad["ok"] and any("on theta" in r for r in bad["reasons"])
+    # with many draws the chance level is below the threshold, which then applies as it is
+    assert chance_max_rhat(4, 1000, 500) < thresholds.max_rhat
+
+
 # ------------------------------------------------------------------ fitted model
 
 
