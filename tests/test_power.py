@@ -241,6 +241,30 @@ def test_mcnemar_declines_and_clipping():
     assert mcnemar_se(500, 0.8, 0.02, 0.975) == pytest.approx(math.sqrt((0.025 - 0.0004) / 500))
 
 
+@pytest.mark.parametrize("agreement", ["card2020", 0.9, 1.0, 0.0])
+@pytest.mark.parametrize("extra", [0.0, 0.01])
+def test_mcnemar_normal_power_over_arrays_equals_the_element_by_element_test(agreement, extra):
+    # the power stage evaluates the normal test on whole quadrature grids at once; the answer
+    # must be the element-by-element one, edge cases included (n < 1, NaN, accuracies outside
+    # [0, 1], no change, declines)
+    rng = np.random.default_rng(7)
+    size = 3000
+    n = rng.choice([0, 1, 5, 100, 1319, 10000, np.nan], size)
+    base = rng.uniform(-0.1, 1.1, size)
+    base[::50], base[::37], base[::41] = np.nan, 1.0, 0.0
+    delta = rng.normal(0, 0.2, size)
+    delta[::29], delta[::43] = 0.0, np.nan
+    together = mcnemar_power(n, base, delta, agreement, 0.05, "normal", extra)
+    one_by_one = [
+        mcnemar_power(n[i], base[i], delta[i], agreement, 0.05, "normal", extra)
+        for i in range(size)
+    ]
+    np.testing.assert_allclose(together, one_by_one, atol=1e-13)
+    assert np.isnan(together).any() and np.isfinite(together).sum() > size // 4
+    if extra == 0:
+        assert (together == 0).any()  # no discordant pair (agreement 1) or n below 1
+
+
 def test_mcnemar_extra_noise():
     base = mcnemar_power(500, 0.8, 0.02, 0.975, method="normal")
     assert mcnemar_power(500, 0.8, 0.02, 0.975, method="normal", extra_sd=0.0) == base
@@ -601,6 +625,19 @@ def test_summary_counts_and_denominators():
     assert math.isnan(s.loc[("benchmark", "FooBench", "underpowered", "sampling"), "share"])
 
 
+def test_forked_workers_give_the_table_of_one_process(monkeypatch):
+    import marginalia.power.stage as stage
+
+    std, comparisons, papers = synthetic_tables()
+    std = pd.concat([std] * 3, ignore_index=True)  # more rows than workers x 4 chunks
+    kwargs = dict(diagnostics={"ok": True, "reasons": []}, holdout=point_holdout(comparisons))
+    serial, _ = analyze(std, comparisons, papers, REGISTRY, {}, 0.5, **kwargs)
+    monkeypatch.setattr(stage, "PARALLEL_MIN_ROWS", 1)
+    forked, _ = analyze(std, comparisons, papers, REGISTRY, {}, 0.5, threads=2, **kwargs)
+    assert serial["power_plausible"].notna().any()
+    pd.testing.assert_frame_equal(forked, serial)
+
+
 def test_analyze_empty_table():
     std, comparisons, papers = synthetic_tables()
     df, summary = analyze(std.iloc[:0], comparisons, papers, REGISTRY, {"sigma_run": 0.4})
@@ -720,6 +757,7 @@ def test_adapter_writes_tables(tmp_path):
         ),
         params=SimpleNamespace(power={"test": "unpaired"}),
         log=[str(tmp_path / "analyze_power.log")],
+        threads=2,
     )
     runpy.run_path(
         str(REPO / "workflow/scripts/analyze_power.py"), init_globals={"snakemake": fake}

@@ -84,6 +84,40 @@ def test_grid_probabilities_sum_to_one_and_cover_the_mixture():
     assert plaus.sd == pytest.approx(math.sqrt(0.5 * 0.25 + 0.5 * 4 + 16.0), rel=1e-9)
 
 
+def test_quantiles_of_the_mixture_match_a_direct_root_and_the_normal_case():
+    # one normal: its own quantiles
+    one = mixture([1.5], [2.0])
+    np.testing.assert_allclose(
+        one.quantiles((1e-5, 0.5, 1 - 1e-5)),
+        stats.norm.ppf([1e-5, 0.5, 1 - 1e-5], 1.5, 2.0),
+        atol=1e-6,
+    )
+    # a skewed mixture: the CDF at the returned points is the probability asked for
+    plaus = mixture([-3.0, 0.0, 7.0], [0.3, 1.0, 4.0], [0.2, 0.5, 0.3])
+    probs = (1e-5, 0.1, 0.5, 0.9, 1 - 1e-5)
+    q = plaus.quantiles(probs)
+    assert np.all(np.diff(q) > 0)
+    for x, pr in zip(q, probs, strict=True):
+        direct = sum(
+            w * stats.norm.cdf(x, m, math.sqrt(v))
+            for w, m, v in zip(plaus.weight, plaus.mean, plaus.var, strict=True)
+        )
+        assert direct == pytest.approx(pr, rel=1e-6, abs=1e-12)
+
+
+def test_cdf_in_blocks_equals_the_direct_sum_over_components():
+    rng = np.random.default_rng(3)
+    plaus = mixture(rng.normal(0, 2, 300), rng.uniform(0.1, 3, 300), rng.uniform(0.5, 1, 300))
+    x = np.linspace(-12, 12, 100)  # more points than one block
+    direct = (
+        stats.norm.cdf((x[:, None] - plaus.mean[None, :]) / np.sqrt(plaus.var)[None, :])
+        @ plaus.weight
+    )
+    np.testing.assert_allclose(plaus.cdf(x), direct, atol=1e-14)
+    # a point mass is a step
+    assert mixture([2.0], [0.0]).cdf(np.array([1.999, 2.001])).tolist() == [0.0, 1.0]
+
+
 def test_an_impossible_true_change_is_put_on_the_bound_for_every_term():
     # baseline 95%: no true gain can pass 5 pp; the plausible N(8, 2) is mostly beyond it
     n, p0 = 60, 0.95

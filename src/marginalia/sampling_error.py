@@ -36,6 +36,7 @@ __all__ = [
     "MAX_DISAGREEMENT",
     "Agreement",
     "card2020_agreement",
+    "discordant_arrays",
     "discordant_probabilities",
     "mcnemar_se",
     "mean_score_se",
@@ -81,6 +82,28 @@ def card2020_agreement(baseline_acc: ArrayLike, delta_acc: ArrayLike):
     return _out(a + b * np.asarray(baseline_acc, float) + c * np.asarray(delta_acc, float))
 
 
+def discordant_arrays(baseline_acc: ArrayLike, delta_acc: ArrayLike, agreement: Agreement):
+    """``(p_B_only, p_A_only, P_a)`` as arrays, element by element as
+    :func:`discordant_probabilities` (``delta_acc >= 0``; NaNs outside [0, 1])."""
+    p_a, d = np.broadcast_arrays(np.asarray(baseline_acc, float), np.asarray(delta_acc, float))
+    p_b = p_a + d
+    if isinstance(agreement, str):
+        if agreement != "card2020":
+            raise ValueError(f"agreement must be a number or 'card2020', got {agreement!r}")
+        agree = np.asarray(card2020_agreement(p_a, d), float)
+    else:
+        agree = np.full(p_a.shape, float(agreement))
+    agree = np.minimum(np.maximum(agree, np.abs(p_a + p_b - 1)), 1 - np.abs(d))
+    ok = (p_a >= 0) & (p_a <= 1) & (p_b >= 0) & (p_b <= 1)
+    disc = 1 - agree
+    nan = np.nan
+    return (
+        np.where(ok, (disc + d) / 2, nan),
+        np.where(ok, (disc - d) / 2, nan),
+        np.where(ok, agree, nan),
+    )
+
+
 def discordant_probabilities(
     baseline_acc: float, delta_acc: float, agreement: Agreement = "card2020"
 ) -> tuple[float, float, float]:
@@ -89,40 +112,31 @@ def discordant_probabilities(
     ``agreement`` is a number in [0, 1] or ``"card2020"``; ``P_a`` is clipped into the range the
     accuracies allow. NaNs when the accuracies are outside [0, 1].
     """
-    p_a, d = float(baseline_acc), float(delta_acc)
-    p_b = p_a + d
-    if not (0 <= p_a <= 1 and 0 <= p_b <= 1):
-        return float("nan"), float("nan"), float("nan")
-    if isinstance(agreement, str):
-        if agreement != "card2020":
-            raise ValueError(f"agreement must be a number or 'card2020', got {agreement!r}")
-        agree = float(card2020_agreement(p_a, d))
-    else:
-        agree = float(agreement)
-    agree = min(max(agree, abs(p_a + p_b - 1)), 1 - abs(d))
-    disc = 1 - agree
-    return (disc + d) / 2, (disc - d) / 2, agree
+    plus, minus, agree = discordant_arrays(float(baseline_acc), float(delta_acc), agreement)
+    return float(plus), float(minus), float(agree)
 
 
-def oriented(baseline_acc: float, delta_acc: float) -> tuple[float, float]:
-    """``(baseline, improvement)``: the systems swapped for a decline, so the change is >= 0."""
-    if delta_acc < 0:
-        return baseline_acc + delta_acc, -delta_acc
-    return baseline_acc, delta_acc
+def oriented(baseline_acc: ArrayLike, delta_acc: ArrayLike):
+    """``(baseline, improvement)``: the systems swapped for a decline, so the change is >= 0.
+    Floats for floats; arrays element by element."""
+    if np.ndim(baseline_acc) == 0 and np.ndim(delta_acc) == 0:
+        if delta_acc < 0:
+            return baseline_acc + delta_acc, -delta_acc
+        return baseline_acc, delta_acc
+    b, d = np.broadcast_arrays(np.asarray(baseline_acc, float), np.asarray(delta_acc, float))
+    return np.where(d < 0, b + d, b), np.abs(d)
 
 
 def mcnemar_se(n: ArrayLike, baseline_acc: ArrayLike, delta_acc: ArrayLike, agreement="card2020"):
     """SE of the paired difference of accuracies: ``sqrt((disc - delta^2) / n)``."""
     n, b, d = np.broadcast_arrays(*(np.asarray(a, float) for a in (n, baseline_acc, delta_acc)))
-    out = np.full(n.shape, np.nan)
-    for idx in np.ndindex(n.shape):
-        if not (np.isfinite(b[idx]) and np.isfinite(d[idx]) and n[idx] > 0):
-            continue
-        p_a, dd = oriented(float(b[idx]), float(d[idx]))
-        p_plus, p_minus, _ = discordant_probabilities(p_a, dd, agreement)
-        disc = p_plus + p_minus
-        out[idx] = np.sqrt(max(disc - dd * dd, 0.0) / n[idx])
-    return _out(out)
+    p_a, dd = oriented(b, d)
+    p_plus, p_minus, _ = discordant_arrays(p_a, dd, agreement)
+    disc = p_plus + p_minus
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(np.maximum(disc - dd * dd, 0.0) / n)
+    ok = np.isfinite(b) & np.isfinite(d) & (n > 0) & np.isfinite(disc)
+    return _out(np.where(ok, se, np.nan))
 
 
 def two_correlation_se(n: int, r1: float, r2: float) -> float:

@@ -20,6 +20,7 @@ rule analyze_power:
         "logs/analyze_power/analyze_power.log",
     conda:
         CONDA_ENV
+    threads: 2
     resources:
         mem_mb=1000,
         runtime=10,

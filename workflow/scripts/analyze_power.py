@@ -60,6 +60,7 @@ def main():
         diagnostics=diagnostics,
         sigma_run_source=f"model posterior mean ({summary_path}, claim analysis)",
         holdout=holdout,
+        threads=snakemake.threads,
     )
     if len(power_df):
         log.info("sigma_run %.3f pp: %s", power_df.sigma_run.iloc[0], power_df.sigma_run_source[0])

@@ -26,7 +26,12 @@ from scipy.optimize import brentq
 from scipy.special import ndtr
 
 from marginalia.power.design import _out, z_crit
-from marginalia.sampling_error import Agreement, discordant_probabilities, oriented
+from marginalia.sampling_error import (
+    Agreement,
+    discordant_arrays,
+    discordant_probabilities,
+    oriented,
+)
 
 __all__ = [
     "mcnemar_mde",
@@ -112,6 +117,31 @@ def _mcnemar_normal(
     return float(ndtr((d - z * np.sqrt(null_var)) / np.sqrt(alt_var)))
 
 
+def _mcnemar_normal_arrays(
+    n: np.ndarray,
+    baseline_acc: np.ndarray,
+    delta_acc: np.ndarray,
+    agreement: Agreement,
+    alpha: float,
+    extra_sd: float,
+) -> np.ndarray:
+    """:func:`_mcnemar_normal` over arrays (what :func:`_mcnemar_power1` does element by element
+    for ``method="normal"``), for the quadrature grids of the power stage."""
+    z = z_crit(alpha)
+    finite = np.isfinite(n) & np.isfinite(baseline_acc) & np.isfinite(delta_acc) & (n >= 1)
+    p_a, d = oriented(baseline_acc, delta_acc)
+    p_plus, p_minus, _ = discordant_arrays(p_a, d, agreement)
+    disc, gap = p_plus + p_minus, np.abs(p_plus - p_minus)
+    e2 = extra_sd * extra_sd
+    with np.errstate(invalid="ignore", divide="ignore"):
+        null_var = disc / n + e2
+        alt_var = np.maximum(disc - gap * gap, 0.0) / n + e2
+        power = ndtr((gap - z * np.sqrt(null_var)) / np.sqrt(alt_var))
+    power = np.where(alt_var > 0, power, np.where(gap > 0, 1.0, 0.0))
+    power = np.where((disc <= 0) & (e2 == 0), 0.0, power)
+    return np.where(finite & np.isfinite(p_plus), power, np.nan)
+
+
 def _mcnemar_power1(
     n: float,
     baseline_acc: float,
@@ -153,6 +183,8 @@ def mcnemar_power(
     """
     z_crit(alpha)
     n, b, d = np.broadcast_arrays(*(np.asarray(a, float) for a in (n, baseline_acc, delta_acc)))
+    if method == "normal" and n.size > 1:
+        return _out(_mcnemar_normal_arrays(n, b, d, agreement, alpha, extra_sd))
     out = np.empty(n.shape)
     for idx in np.ndindex(n.shape):
         out[idx] = _mcnemar_power1(n[idx], b[idx], d[idx], agreement, alpha, method, extra_sd)

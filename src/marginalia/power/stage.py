@@ -41,7 +41,9 @@ flag.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -140,6 +142,49 @@ def plausible_effects(holdout: xr.Dataset | None) -> dict[str, Plausible]:
     return out
 
 
+# --------------------------------------------------------------------------- the rows
+
+#: below this many rows the stage assesses them in its own process (forking costs more)
+PARALLEL_MIN_ROWS = 2000
+
+# what forked workers read: (records, plausible effects, context), set just before forking
+_SHARED: tuple[list[dict], dict[str, Plausible], dict[str, Any]] | None = None
+
+
+def _assess_one(row: dict, thetas: Mapping[str, Plausible], ctx: dict[str, Any]) -> dict:
+    eid = text(row.get("effect_id"), strip=False)
+    # the model has one theta per claim: a range's two rows share their claim's
+    cid = text(row.get("claim_id"), strip=False) or eid
+    return assess(row, thetas.get(cid, thetas.get(eid)), ctx)
+
+
+def _assess_range(bounds: tuple[int, int]) -> list[dict]:
+    assert _SHARED is not None
+    records, thetas, ctx = _SHARED
+    return [_assess_one(row, thetas, ctx) for row in records[bounds[0] : bounds[1]]]
+
+
+def _assess_all(
+    records: list[dict], thetas: dict[str, Plausible], ctx: dict[str, Any], processes: int
+) -> list[dict]:
+    """:func:`assess` of every row, in order. With ``processes`` > 1, many rows and ``fork``
+    available (Linux), forked workers share the rows: the quadrature's normal CDFs hold the
+    GIL, so threads would not help. The result does not depend on the number of processes."""
+    global _SHARED
+    methods = multiprocessing.get_all_start_methods()
+    if processes <= 1 or len(records) < PARALLEL_MIN_ROWS or "fork" not in methods:
+        return [_assess_one(row, thetas, ctx) for row in records]
+    step = -(-len(records) // (4 * processes))
+    bounds = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
+    _SHARED = (records, thetas, ctx)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            return [res for part in pool.map(_assess_range, bounds) for res in part]
+    finally:
+        _SHARED = None
+
+
 # --------------------------------------------------------------------------- the stage
 
 
@@ -154,6 +199,7 @@ def analyze(
     diagnostics: Mapping[str, Any] | None = None,
     sigma_run_source: str | None = None,
     holdout: xr.Dataset | None = None,
+    threads: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Design analysis of every comparison: ``(power_df, summary_df)``.
 
@@ -163,6 +209,8 @@ def analyze(
     config value ``power.sigma_run`` is used instead. ``registry`` needs ``canonical(name)`` and
     ``get(canonical)`` (``marginalia.registry.Registry``) or is None. ``holdout`` is the model's
     leave-paper-out predictive (results/model/holdout.nc): the plausible true effects.
+    ``threads``: how many processes assess the comparisons (forked, above
+    :data:`PARALLEL_MIN_ROWS` rows; the result does not depend on it).
     """
     cfg = power_config(config)
     required = {"effect_id", "paper_id", "family", "y"}
@@ -212,12 +260,11 @@ def analyze(
         "model_status": status,
         "model_text": status_text,
     }
+    records = standardized_df.to_dict("records")
+    assessed = _assess_all(records, thetas, ctx, threads)
     rows = []
-    for row in standardized_df.to_dict("records"):
+    for row, res in zip(records, assessed, strict=True):
         eid = text(row.get("effect_id"), strip=False)
-        # the model has one theta per claim: a range's two rows share their claim's
-        cid = text(row.get("claim_id"), strip=False) or eid
-        res = assess(row, thetas.get(cid, thetas.get(eid)), ctx)
         if status == "failed" and res["assessed"]:
             res["flag_reason"] = (
                 "The model fit failed its diagnostics: plausible-effect columns are empty. "
