@@ -724,6 +724,15 @@ def test_outputs_are_written_and_load_with_arviz(result, tmp_path):
     assert tree.log_likelihood["y"].dims == ("chain", "draw", "effect")
     assert "mixed" in list(tree["pp_paper"].posterior["hedge"].values)
     assert tree.attrs["marginalia_fits"] == "pp_claim,pp_paper"
+    # the paper level shares the claim level's draws: stored once, the node names them
+    paper = tree["pp_paper"]
+    assert list(paper.posterior.data_vars) == ["class_mean"]
+    assert paper.attrs["marginalia_draws_of"] == "pp_claim"
+    assert "log_likelihood" not in paper.children and "hedge_idx" in paper.constant_data
+    np.testing.assert_allclose(
+        paper.posterior["class_mean"].values,
+        result.trees["pp_paper"].posterior["class_mean"].values,
+    )
     summary = pd.read_csv(paths["summary"])
     assert list(summary.columns) == MODEL_SUMMARY
     assert len(summary) == len(result.summary)

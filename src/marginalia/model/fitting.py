@@ -186,6 +186,10 @@ def fit_data(
     return HierarchicalFit(name=name, model=kind, data=data, idata=idata, diagnostics=diag)
 
 
+#: posterior attr of a fit that reuses another fit's draws (:func:`for_analysis`): its name
+DRAWS_OF = "marginalia_draws_of"
+
+
 def for_analysis(fit: HierarchicalFit, data: ModelData) -> HierarchicalFit:
     """The fit of another analysis of the same effects, without sampling again.
 
@@ -206,6 +210,7 @@ def for_analysis(fit: HierarchicalFit, data: ModelData) -> HierarchicalFit:
             hedge=list(data.hedges)
         )
     )
+    post.attrs[DRAWS_OF] = fit.name
     idata = fit.idata.copy()
     idata["posterior"] = xr.DataTree(post)
     if "constant_data" in idata.children:  # the record of the classes is this analysis's

@@ -28,7 +28,7 @@ from marginalia.columns import (
 from marginalia.errors import MarginaliaError
 from marginalia.model.checks import model_checks
 from marginalia.model.data import ANALYSES, NO_EFFECTS, check_columns, prepare_data, select_effects
-from marginalia.model.fitting import PROGRESS, fit_data, for_analysis
+from marginalia.model.fitting import DRAWS_OF, PROGRESS, fit_data, for_analysis
 from marginalia.model.holdout import Holdout, holdout_table_columns, leave_paper_out
 from marginalia.model.priors import FAMILIES, prior_table, registry_sigma_unknown
 from marginalia.model.sensitivity import fit_sensitivities
@@ -270,7 +270,9 @@ POSTERIOR_LAYOUT = (
     "posterior.nc root = family pp, claim-level hierarchical fit (groups posterior, "
     "sample_stats, log_likelihood, observed_data, constant_data); each other hierarchical fit "
     "is a child node <family>_<analysis> (pp_paper, log_ratio_claim, log_ratio_paper) with the "
-    "same groups"
+    "same groups; a paper-level node, which reuses its family's claim-level draws, holds only "
+    "its class_mean and constant_data, and its attr marginalia_draws_of names the fit whose "
+    "draws (theta, u_paper, the population parameters, log_likelihood) it shares"
 )
 CHOICES = {
     "estimand": (
@@ -307,6 +309,24 @@ CHOICES = {
 }
 
 
+def _node(tree: xr.DataTree, names: list[str]) -> xr.DataTree:
+    """A child node of posterior.nc. A fit that reuses the draws of another fit in the file (the
+    paper level of a family, :func:`marginalia.model.fitting.for_analysis`) keeps only what
+    differs, its ``class_mean`` and ``constant_data``, and names the fit whose draws it uses:
+    repeating them doubled the file (570 MB at 9,864 comparisons)."""
+    post = tree["posterior"].to_dataset() if "posterior" in tree.children else None
+    source = post.attrs.get(DRAWS_OF) if post is not None else None
+    if source not in names:
+        return tree.copy()
+    slim = xr.DataTree()
+    slim["posterior"] = xr.DataTree(post[["class_mean"]])
+    if "constant_data" in tree.children:
+        slim["constant_data"] = tree["constant_data"].copy()
+    slim.attrs.update(tree.attrs)
+    slim.attrs[DRAWS_OF] = source
+    return slim
+
+
 def posterior_tree(result: ModelResult) -> xr.DataTree:
     """One DataTree of all hierarchical fits (layout: :data:`POSTERIOR_LAYOUT`)."""
     names = list(result.trees)
@@ -314,7 +334,7 @@ def posterior_tree(result: ModelResult) -> xr.DataTree:
     root = result.trees[primary].copy() if primary is not None else xr.DataTree()
     for name in names:
         if name != primary:
-            root[name] = result.trees[name].copy()
+            root[name] = _node(result.trees[name], names)
     root.attrs.update(
         {
             "marginalia_layout": POSTERIOR_LAYOUT,
