@@ -6,8 +6,13 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 CORES   ?= 4
 PYTEST_ARGS ?=
+# CONFIG=my.yaml: a config laid over config/config.yaml (make run, evaluate, validate-model)
+CONFIG  ?=
+# BROWSER=0: make test neither installs Chromium nor runs the browser test
+BROWSER ?= 1
+CONFIG_ARGS := $(if $(CONFIG),--configfile $(CONFIG),)
 
-.PHONY: run test lint format evaluate validate-model mutate perf browser clean help
+.PHONY: run report test lint format evaluate validate-model mutate perf browser clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
@@ -38,20 +43,24 @@ $(STAMP): $(PY) requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-run: $(STAMP)  ## run the workflow on config/config.yaml (snakemake --cores 4; CORES=N to change)
-	$(VENV)/bin/snakemake --cores $(CORES)
+run: $(STAMP)  ## run the workflow (config/config.yaml; CONFIG=my.yaml adds yours; CORES=N, default 4)
+	$(VENV)/bin/snakemake --cores $(CORES) $(CONFIG_ARGS)
+
+report: $(STAMP)  ## print the path of the report (CONFIG=my.yaml: of that run); opens nothing
+	@$(PY) -m marginalia report-path $(CONFIG)
 
 # Headless Chromium for the report test: Debian's package, installed when missing and we are root.
-browser:  ## install Debian's chromium for the browser test (when root and missing)
-	@if ! command -v chromium >/dev/null 2>&1; then \
+browser:  ## install Debian's chromium for the browser test (when root and missing; BROWSER=0 skips)
+	@if [ "$(BROWSER)" = 0 ]; then echo "BROWSER=0: no Chromium, the browser test is skipped"; \
+	elif ! command -v chromium >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian's chromium for the browser test"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: chromium not found; the browser test will be skipped"; fi; \
 	fi
 
-test: $(STAMP) browser  ## run the whole test suite
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+test: $(STAMP) browser  ## run the whole test suite (BROWSER=0: without installing Chromium)
+	$(VENV)/bin/python -m pytest $(if $(filter 0,$(BROWSER)),-m "not browser",) $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff, snakefmt --check, snakemake --lint, lint-imports (layer contracts)
 	$(VENV)/bin/ruff check src tests workflow/scripts benchmarks
@@ -64,10 +73,10 @@ format: $(STAMP)  ## ruff format and snakefmt
 	$(VENV)/bin/snakefmt Snakefile workflow/rules
 
 evaluate: $(STAMP)  ## score extraction against the gold standard (needs ../shared/eval)
-	$(VENV)/bin/snakemake --cores $(CORES) evaluate
+	$(VENV)/bin/snakemake --cores $(CORES) evaluate $(CONFIG_ARGS)
 
 validate-model: $(STAMP)  ## simulation-based check of the model
-	$(VENV)/bin/snakemake --cores $(CORES) validate_model
+	$(VENV)/bin/snakemake --cores $(CORES) validate_model $(CONFIG_ARGS)
 
 # Mutation testing: mutmut (pinned in requirements-mutate.txt) over the modules listed under
 # [tool.mutmut] in pyproject.toml; works in ./mutants, prints the killed/survived counts.
@@ -87,5 +96,5 @@ mutate: $(VENV)/.mutate  ## mutation testing of the power flags, SEs and report 
 perf: $(STAMP)  ## time extraction (benchmarks/bench_extract.py); not part of the tests
 	$(PY) benchmarks/bench_extract.py
 
-clean:  ## remove results, logs, .snakemake and mutants
+clean:  ## remove results (the default outdir), logs, .snakemake and mutants
 	rm -rf results logs .snakemake mutants

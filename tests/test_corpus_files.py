@@ -182,6 +182,44 @@ def test_csv_errors_name_the_line(tmp_path):
         read_file_source(src(c))
 
 
+def test_every_bad_record_of_a_file_is_listed_not_only_the_first(tmp_path):
+    p = tmp_path / "p.jsonl"
+    lines = ['{"title": "A", "abstract": "x"}', '{"title": "B"}', "not json", "[1]"]
+    lines += ['{"abstract": "y"}'] * 9 + ['{"title": "Z", "abstract": "z"}']
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(MarginaliaError) as info:
+        read_file_source(src(p))
+    message = str(info.value)
+    assert message.startswith(f"{p}: 12 bad records (fix them, or set `on_error: skip`")
+    assert "line 2: abstract is missing" in message
+    assert "line 3: invalid JSON" in message and "line 4: expected a JSON object" in message
+    assert "... and 2 more" in message  # 10 listed
+    assert len(message.splitlines()) == 1 + 10 + 1
+
+
+def test_on_error_skip_keeps_the_good_records_and_counts_the_rest(tmp_path, caplog):
+    p = tmp_path / "p.csv"
+    p.write_text("title,abstract\nA,x\nB,\nC,z,extra\nD,w\n")
+    with caplog.at_level("WARNING"):
+        records = read_file_source(src(p, on_error="skip"))
+    assert [r["title"] for r in records] == ["A", "D"]
+    warning = caplog.text
+    assert "skipped 2 bad record(s)" in warning
+    assert "line 3: abstract is missing" in warning and "line 4: more fields" in warning
+
+
+def test_bibtex_with_unbalanced_braces_lists_each_broken_entry(tmp_path):
+    p = tmp_path / "refs.bib"
+    p.write_text(
+        "@article{a, title={A}, abstract={x}}\n\n@article{b, title={B\n\n"
+        "@article{c, title={C}, abstract={z}}\n"
+    )
+    with pytest.raises(MarginaliaError, match=r"refs\.bib, line 3: bad BibTeX entry"):
+        read_file_source(src(p))
+    kept = read_file_source(src(p, on_error="skip"))
+    assert "A" in [r["title"] for r in kept]
+
+
 # --- BibTeX ------------------------------------------------------------------------------------
 
 BIB = r"""
@@ -285,6 +323,22 @@ def test_merge_dedups_by_arxiv_doi_and_title_first_source_wins():
     assert merged[0]["year"] == 2023 and merged[0]["doi"] == "10.1000/one"
     # Paper Two borrowed the DOI of its duplicate, and its id follows
     assert merged[1]["paper_id"] == "doi:10.1000/two"
+
+
+def test_a_shared_id_with_another_title_is_reported_not_silently_merged(caplog):
+    a = [make_record(title="Paper One", abstract="x", source="a", arxiv_id="2301.00001")]
+    b = [
+        make_record(title="Paper One", abstract="x", source="b", arxiv_id="2301.00001"),
+        make_record(title="Another Paper", abstract="y", source="b", arxiv_id="2301.00001v3"),
+    ]
+    with caplog.at_level("INFO"):
+        merged = merge_records([a, b], shards=4)
+    assert [m["title"] for m in merged] == ["Paper One"]
+    assert "2 duplicate record(s) dropped" in caplog.text
+    assert "1 record(s) share an arXiv id or DOI with an earlier record but have another" in (
+        caplog.text
+    )
+    assert "arxiv 2301.00001: kept 'Paper One' (a), dropped 'Another Paper' (b)" in caplog.text
 
 
 def test_adding_papers_keeps_existing_shards():

@@ -644,6 +644,30 @@ def test_api_keys_stay_out_of_cache_keys_files_and_logs(httpserver, tmp_path, ca
     assert not any(SECRET in m for m in ours)
 
 
+def test_a_redirect_on_the_same_host_is_followed(httpserver, tmp_path):
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=301, headers={"Location": "/new?page=2"}
+    )
+    httpserver.expect_request("/new").respond_with_data('{"ok": 1}')
+    resp = make_client(tmp_path, FakeClock()).get(httpserver.url_for("/old"))
+    assert resp.json() == {"ok": 1}
+    assert [r.path for r, _ in httpserver.log] == ["/old", "/new"]
+    assert httpserver.log[1][0].args["page"] == "2"
+
+
+def test_a_redirect_to_another_host_is_refused_and_the_key_never_leaves(httpserver, tmp_path):
+    # the same server under another host name stands in for a foreign host
+    foreign = httpserver.url_for("/steal").replace("localhost", "127.0.0.1")
+    assert "localhost" in httpserver.url_for("/k")
+    httpserver.expect_request("/k").respond_with_data("", status=302, headers={"Location": foreign})
+    client = make_client(tmp_path, FakeClock())
+    with pytest.raises(MarginaliaError, match="redirects to another host") as info:
+        client.get(httpserver.url_for("/k"), secret_headers={"x-api-key": SECRET})
+    assert SECRET not in str(info.value)
+    assert [r.path for r, _ in httpserver.log] == ["/k"]  # /steal was never asked
+    assert not cache_files(tmp_path)
+
+
 def test_api_key_is_redacted_from_connection_errors(tmp_path, caplog):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

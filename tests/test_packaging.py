@@ -91,3 +91,21 @@ def test_every_config_key_is_in_the_schema(repo_dir):
 
     undocumented = sorted(set(keys(config)) - documented)
     assert not undocumented
+
+
+def test_make_help_lists_every_target_with_one_line(repo_dir):
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        import pytest
+
+        pytest.skip("make is not installed")
+    makefile = (repo_dir / "Makefile").read_text(encoding="utf-8")
+    phony = re.search(r"^\.PHONY:(.*)$", makefile, re.M).group(1).split()
+    out = subprocess.run(
+        ["make", "-s", "-C", str(repo_dir), "help"], capture_output=True, text=True, check=True
+    ).stdout
+    listed = {line.split()[1]: line for line in out.splitlines() if line.startswith("make ")}
+    assert set(phony) == set(listed), "every target has a '## ' line and nothing else is listed"
+    assert all(len(line.split(None, 2)) == 3 for line in listed.values())  # a description each

@@ -334,6 +334,33 @@ def test_external_text_is_escaped_everywhere(tmp_path, tables):
         assert merged(parser.ranges[anchor_of(doc, e.effect_id)]) == [(e.start, e.end)]
 
 
+def test_controls_and_bidi_overrides_are_shown_not_obeyed(tmp_path, tables):
+    t = copy(tables)
+    pid = t["corpus"].loc[0, "paper_id"]
+    rlo, bell = "\u202e", "\x07"
+    abstract = t["corpus"].loc[0, "abstract"]
+    t["corpus"].loc[0, "title"] = f"Safe {rlo}txt.exe{bell} title"
+    t["papers"].loc[0, "title"] = f"Safe {rlo}txt.exe{bell} title"
+    for key in ("effects", "standardized", "power"):
+        mine = t[key]["paper_id"] == pid
+        t[key].loc[mine, "title"] = f"Safe {rlo}txt.exe{bell} title"
+        t[key].loc[mine, "benchmark"] = f"Bench{rlo}"
+    # a control character inside the abstract, after the marked spans (their offsets stand)
+    t["corpus"].loc[0, "abstract"] = abstract + f" Tail{rlo}{bell}."
+    doc = render(tmp_path, t)
+    assert rlo not in doc and bell not in doc, [
+        doc[max(0, i - 120) : i + 40] for i in [doc.find(rlo), doc.find(bell)]
+    ]
+    assert "Safe \u27e8U+202E\u27e9txt.exe\u27e8U+0007\u27e9 title" in doc
+    assert "Tail\u27e8U+202E\u27e9\u27e8U+0007\u27e9." in doc
+    # the marks still sit on the comparisons' own characters
+    parser = AbstractMarks(card_of(doc, pid))
+    parser.feed(doc)
+    assert parser.text.startswith(abstract)
+    for e in t["effects"][t["effects"].paper_id == pid].itertuples():
+        assert merged(parser.ranges[anchor_of(doc, e.effect_id)]) == [(e.start, e.end)]
+
+
 def test_no_external_resources(report):
     tags = parse(report)
     for tag, attrs in tags.tags:
@@ -496,8 +523,11 @@ def test_schema_defaults_match_the_code_and_config_validates(repo_dir):
     [
         ({"colour": "red"}, "config key report.colour: unknown key"),
         ({"max_forest_rows": -1}, "config key report.max_forest_rows: -1 is less than"),
-        ({"max_paper_cards": True}, "config key report.max_paper_cards: True is not of type"),
-        ({"title": 3}, "config key report.title: 3 is not of type 'string'"),
+        (
+            {"max_paper_cards": True},
+            "config key report.max_paper_cards: expected integer, got True (bool)",
+        ),
+        ({"title": 3}, "config key report.title: expected string, got 3 (int)"),
     ],
 )
 def test_bad_report_config_names_the_key(section, message):

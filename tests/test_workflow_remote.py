@@ -144,7 +144,7 @@ def test_file_and_remote_sources_merge_cache_and_fail_cleanly(
     assert list(csv["paper_id"]) == list(corpus["paper_id"])
     arx = [json.loads(x) for x in (workdir / "results/corpus/sources/arx.jsonl").open()]
     assert [r["arxiv_id"] for r in arx] == ["1707.08567"]
-    log = (workdir / "logs/fetch_source/arx.log").read_text()
+    log = (workdir / "results/logs/fetch_source/arx.log").read_text()
     assert "1 of 2 requested arXiv ids not found: 0808.05394" in log
     assert "batch 1/1: 2 ids -> 1 papers" in log
     sent = len(httpserver.log)
@@ -155,7 +155,7 @@ def test_file_and_remote_sources_merge_cache_and_fail_cleanly(
     proc = snakemake(workdir, write_config(tmp_path / "offline.yaml", sources, offline=True))
     assert proc.returncode == 0, describe(proc)
     assert len(httpserver.log) == sent
-    assert "served from the cache" in (workdir / "logs/fetch_source/oa.log").read_text()
+    assert "served from the cache" in (workdir / "results/logs/fetch_source/oa.log").read_text()
     again = pd.read_parquet(workdir / "results/corpus/papers.parquet")
     pd.testing.assert_frame_equal(again, corpus)
 
@@ -170,7 +170,7 @@ def test_file_and_remote_sources_merge_cache_and_fail_cleanly(
     proc = snakemake(workdir, write_config(tmp_path / "bad.yaml", [*sources, bad]))
     assert proc.returncode != 0
     assert not (workdir / "results/corpus/sources/bad.jsonl").exists()
-    bad_log = (workdir / "logs/fetch_source/bad.log").read_text()
+    bad_log = (workdir / "results/logs/fetch_source/bad.log").read_text()
     assert "corpus source 'bad' (arxiv): arXiv rejected the request (id 'abc')" in bad_log
     assert not list((workdir / "resources/http-cache").rglob("*.tmp"))
     assert len(list((workdir / "resources/http-cache").rglob("*.json"))) == 2

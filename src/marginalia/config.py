@@ -11,6 +11,8 @@ cross-field rules and file checks a schema cannot express, with messages naming 
 from __future__ import annotations
 
 import copy
+import difflib
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -64,19 +66,123 @@ def section_settings(section: str, given: Mapping[str, Any] | None) -> dict[str,
         raise MarginaliaError(f"config key {section}: expected a mapping of settings")
     merged = {**section_defaults(section), **dict(given)}
     validator = jsonschema.Draft202012Validator(section_schema(section))
-    errors = sorted(validator.iter_errors(merged), key=lambda e: list(e.absolute_path))
+    errors = _ordered(validator.iter_errors(merged))
     if errors:
-        err = errors[0]
-        path = ".".join([section, *(str(p) for p in err.absolute_path)])
-        if err.validator == "additionalProperties" and isinstance(err.instance, Mapping):
-            props = err.schema.get("properties", {})
-            unknown = sorted(k for k in err.instance if k not in props)
-            known = ", ".join(sorted(props))
-            raise MarginaliaError(
-                f"config key {path}.{unknown[0]}: unknown key; known keys: {known}"
-            )
-        raise MarginaliaError(f"config key {path}: {err.message}")
+        raise MarginaliaError(describe_error(errors[0], (section,)))
     return merged
+
+
+# --------------------------------------------------------------------------- whole-config check
+
+#: how many problems a config error lists (the rest are counted)
+MAX_CONFIG_ERRORS = 3
+
+
+def _ordered(errors) -> list[jsonschema.ValidationError]:
+    return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
+
+
+def key_path(parts) -> str:
+    """``corpus.sources[0].name`` from ("corpus", "sources", 0, "name")."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not re.fullmatch(r"[A-Za-z0-9_-]+", str(part)):
+            out += f"[{str(part)!r}]"  # a key with spaces, dots or line breaks, as a literal
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _closest(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def describe_error(err: jsonschema.ValidationError, prefix: tuple = ()) -> str:
+    """One line for one schema error: the key path, what was expected, the closest valid key."""
+    parts = (*prefix, *err.absolute_path)
+    kind = err.validator
+    if kind == "additionalProperties" and isinstance(err.instance, Mapping):
+        props = err.schema.get("properties", {})
+        unknown = sorted(str(k) for k in err.instance if k not in props)
+        known = ", ".join(sorted(props)) or "none"
+        others = ", ".join(repr(u) for u in unknown[1:])
+        also = f"; also unknown: {others}" if others else ""
+        return (
+            f"config key {key_path((*parts, unknown[0]))}: unknown key"
+            f"{_closest(unknown[0], props)} (valid keys here: {known}){also}"
+        )
+    if kind == "enum":
+        allowed = ", ".join(repr(v) for v in err.validator_value)
+        return (
+            f"config key {key_path(parts)}: {_short(err.instance)} is not allowed"
+            f"{_closest(err.instance, err.validator_value)} (expected one of {allowed})"
+        )
+    if kind == "type":
+        expected = err.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return (
+            f"config key {key_path(parts)}: expected {expected}, got {_short(err.instance)} "
+            f"({type(err.instance).__name__})"
+        )
+    if kind == "required":
+        return f"config key {key_path(parts)}: {err.message}"
+    if kind == "pattern":
+        hint = err.schema.get("x-hint") or f"the pattern {err.validator_value!r}"
+        return f"config key {key_path(parts)}: {_short(err.instance)} is not {hint}"
+    message = err.message if len(err.message) <= 160 else err.message[:157] + "..."
+    return f"config key {key_path(parts)}: {message}"
+
+
+@cache
+def _config_validator() -> jsonschema.Draft202012Validator:
+    """The validator of the whole config (config.schema.yaml and its sections, linked by
+    file name as Snakemake links them)."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resources = [
+        (path.name, Resource.from_contents(section_schema(path.name.split(".")[0]), DRAFT202012))
+        for path in sorted(SCHEMA_DIR.glob("*.schema.yaml"))
+    ]
+    return jsonschema.Draft202012Validator(
+        section_schema("config"), registry=Registry().with_resources(resources)
+    )
+
+
+def schema_problems(config: Mapping[str, Any]) -> list[str]:
+    """Every schema error of the whole config, one line each, the outermost keys first (an
+    unknown section hides nothing below it)."""
+    return [describe_error(e) for e in _ordered(_config_validator().iter_errors(dict(config)))]
+
+
+def validate_config(config: Mapping[str, Any]) -> None:
+    """Check the whole config against its schema before Snakemake's own validation (which dumps
+    the whole config and schema, some 500 lines, around the one line that matters): raises
+    MarginaliaError with at most :data:`MAX_CONFIG_ERRORS` lines, each naming the key, what
+    was expected and the closest valid key."""
+    problems = schema_problems(config)
+    if not problems:
+        return
+    shown = problems[:MAX_CONFIG_ERRORS]
+    more = len(problems) - len(shown)
+    tail = f"\n  (and {more} more)" if more else ""
+    head = (
+        "the configuration has an error"
+        if len(problems) == 1
+        else (f"the configuration has {len(problems)} errors")
+    )
+    raise MarginaliaError(
+        f"{head} (config/config.yaml and any --configfile; every key is described in "
+        "config/README.md):\n  " + "\n  ".join(shown) + tail
+    )
 
 
 def check_config(config: dict, workdir: str | Path = ".") -> None:

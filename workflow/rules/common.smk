@@ -6,9 +6,24 @@ from pathlib import Path
 # through workflow/scripts/_marginalia_path.py).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from marginalia.config import check_config, source_by_name
+from snakemake.utils import validate
 
+from marginalia.config import check_config, source_by_name, validate_config
+
+# ours first: a few lines naming the key and the closest valid one; Snakemake's own validation
+# (which then passes) fills in the schema's defaults
+validate_config(config)
+validate(config, str(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"))
 check_config(config)
+
+#: every output of a run, its logs and Snakemake's timing files live under the config's outdir
+#: (DESIGN.md "Runs kept apart"); the HTTP cache (corpus.http.cache_dir) stays shared
+OUTDIR = config["outdir"].rstrip("/")
+
+
+def out(path):
+    """``path`` inside the run's output folder (wildcards kept)."""
+    return f"{OUTDIR}/{path}"
 
 
 wildcard_constraints:
@@ -26,7 +41,7 @@ def source_names():
 
 
 def source_outputs():
-    return expand("results/corpus/sources/{source}.jsonl", source=source_names())
+    return expand(out("corpus/sources/{source}.jsonl"), source=source_names())
 
 
 def source_config(wildcards):
@@ -46,7 +61,7 @@ def arxiv_slots(wildcards):
     return int(source_by_name(config, wildcards.source)["type"] == "arxiv")
 
 
-SHARD_CORPUS_DIR = "results/corpus/shards"
+SHARD_CORPUS_DIR = out("corpus/shards")
 
 
 def shard_corpus(wildcards):
@@ -61,7 +76,7 @@ def shard_ids():
 
 
 def shard_outputs(what):
-    return expand("results/extract/shards/{shard}.{what}.parquet", shard=shard_ids(), what=what)
+    return expand(out("extract/shards/{shard}.{what}.parquet"), shard=shard_ids(), what=what)
 
 
 def validation_fits():
@@ -70,7 +85,7 @@ def validation_fits():
 
     val = ValidationSettings.from_config(config["validation"])
     return expand(
-        "results/validation/{study}/fits/{dataset}.json",
+        out("validation/{study}/fits/{dataset}.json"),
         study=val.studies,
         dataset=range(val.n_datasets),
     )
@@ -79,7 +94,7 @@ def validation_fits():
 def validation_design_input(wildcards):
     """The standardized effects when the simulations reuse the design of the data at hand."""
     if config["validation"].get("design", "data") == "data":
-        return {"effects": "results/model/effects_standardized.parquet"}
+        return {"effects": out("model/effects_standardized.parquet")}
     return {}
 
 
@@ -94,14 +109,27 @@ def report_settings():
 
 def final_outputs():
     return [
-        "results/corpus/papers.csv",
-        "results/effects.csv",
-        "results/papers.csv",
-        "results/model/effects_standardized.csv",
-        "results/model/diagnostics.json",
-        "results/model/sensitivity.csv",
-        "results/model/checks.csv",
-        "results/power.csv",
-        "results/power_summary.csv",
-        "results/report.html",
+        out("corpus/papers.csv"),
+        out("effects.csv"),
+        out("papers.csv"),
+        out("model/effects_standardized.csv"),
+        out("model/diagnostics.json"),
+        out("model/sensitivity.csv"),
+        out("model/checks.csv"),
+        out("power.csv"),
+        out("power_summary.csv"),
+        out("report.html"),
     ]
+
+
+def print_summary(outdir):
+    """The few-line summary of the run in ``outdir`` (marginalia.report.summary), when its
+    report exists; a problem reading it is a warning, never a failed run."""
+    from marginalia.report.summary import run_summary
+
+    if not (Path(outdir) / "report.html").is_file():
+        return
+    try:
+        print(f"\n{run_summary(outdir)}", flush=True)
+    except Exception as exc:  # a summary must not turn a finished run into a failed one
+        print(f"(no summary: {exc})", file=sys.stderr)

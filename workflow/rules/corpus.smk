@@ -5,11 +5,11 @@ rule fetch_source:
     input:
         source_input,
     output:
-        records="results/corpus/sources/{source}.jsonl",
+        records=out("corpus/sources/{source}.jsonl"),
     log:
-        "logs/fetch_source/{source}.log",
+        out("logs/fetch_source/{source}.log"),
     benchmark:
-        "results/benchmarks/fetch_source/{source}.tsv"
+        out("benchmarks/fetch_source/{source}.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -27,12 +27,12 @@ checkpoint merge_corpus:
     input:
         sources=source_outputs(),
     output:
-        parquet="results/corpus/papers.parquet",
-        csv="results/corpus/papers.csv",
+        parquet=out("corpus/papers.parquet"),
+        csv=out("corpus/papers.csv"),
     log:
-        "logs/merge_corpus/merge_corpus.log",
+        out("logs/merge_corpus/merge_corpus.log"),
     benchmark:
-        "results/benchmarks/merge_corpus/merge_corpus.tsv"
+        out("benchmarks/merge_corpus/merge_corpus.tsv")
     conda:
         CONDA_ENV
     resources:

@@ -3,20 +3,20 @@
 
 rule evaluate_extraction:
     input:
-        effects="results/effects.parquet",
-        papers="results/papers.parquet",
+        effects=out("effects.parquet"),
+        papers=out("papers.parquet"),
         benchmarks=config["extract"]["benchmarks"],
         gold_effects=f"{config['evaluation']['gold_dir']}/gold_effects.jsonl",
         gold_papers=f"{config['evaluation']['gold_dir']}/gold_papers.jsonl",
     output:
-        json="results/evaluation/extraction.json",
+        json=out("evaluation/extraction.json"),
         md=report(
-            "results/evaluation/extraction.md",
+            out("evaluation/extraction.md"),
             caption="../report/evaluation.rst",
             category="Evaluation",
         ),
     log:
-        "logs/evaluate_extraction/evaluate_extraction.log",
+        out("logs/evaluate_extraction/evaluate_extraction.log"),
     conda:
         CONDA_ENV
     resources:

@@ -6,12 +6,12 @@ rule extract_shard:
         corpus=shard_corpus,
         benchmarks=config["extract"]["benchmarks"],
     output:
-        effects="results/extract/shards/{shard}.effects.parquet",
-        papers="results/extract/shards/{shard}.papers.parquet",
+        effects=out("extract/shards/{shard}.effects.parquet"),
+        papers=out("extract/shards/{shard}.papers.parquet"),
     log:
-        "logs/extract_shard/{shard}.log",
+        out("logs/extract_shard/{shard}.log"),
     benchmark:
-        "results/benchmarks/extract_shard/{shard}.tsv"
+        out("benchmarks/extract_shard/{shard}.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -27,19 +27,19 @@ rule gather_extractions:
         papers=shard_outputs("papers"),
     output:
         effects=report(
-            "results/effects.parquet",
+            out("effects.parquet"),
             caption="../report/effects.rst",
             category="Extraction",
         ),
-        effects_csv="results/effects.csv",
-        papers="results/papers.parquet",
+        effects_csv=out("effects.csv"),
+        papers=out("papers.parquet"),
         papers_csv=report(
-            "results/papers.csv",
+            out("papers.csv"),
             caption="../report/papers.rst",
             category="Extraction",
         ),
     log:
-        "logs/gather_extractions/gather_extractions.log",
+        out("logs/gather_extractions/gather_extractions.log"),
     conda:
         CONDA_ENV
     resources:

@@ -3,14 +3,14 @@
 
 rule standardize_effects:
     input:
-        effects="results/effects.parquet",
-        papers="results/papers.parquet",
+        effects=out("effects.parquet"),
+        papers=out("papers.parquet"),
         benchmarks=config["extract"]["benchmarks"],
     output:
-        parquet="results/model/effects_standardized.parquet",
-        csv="results/model/effects_standardized.csv",
+        parquet=out("model/effects_standardized.parquet"),
+        csv=out("model/effects_standardized.csv"),
     log:
-        "logs/standardize_effects/standardize_effects.log",
+        out("logs/standardize_effects/standardize_effects.log"),
     conda:
         CONDA_ENV
     resources:
@@ -24,28 +24,26 @@ rule standardize_effects:
 
 rule fit_model:
     input:
-        effects="results/model/effects_standardized.parquet",
+        effects=out("model/effects_standardized.parquet"),
         benchmarks=config["extract"]["benchmarks"],
     output:
-        posterior="results/model/posterior.nc",
-        summary=report(
-            "results/model/summary.csv", caption="../report/summary.rst", category="Model"
-        ),
+        posterior=out("model/posterior.nc"),
+        summary=report(out("model/summary.csv"), caption="../report/summary.rst", category="Model"),
         hedge_classes=report(
-            "results/model/hedge_classes.csv",
+            out("model/hedge_classes.csv"),
             caption="../report/hedge_classes.rst",
             category="Model",
         ),
-        comparisons="results/model/comparisons.csv",
-        loo="results/model/loo.csv",
-        sensitivity="results/model/sensitivity.csv",
-        checks="results/model/checks.csv",
-        diagnostics="results/model/diagnostics.json",
-        holdout="results/model/holdout.nc",
+        comparisons=out("model/comparisons.csv"),
+        loo=out("model/loo.csv"),
+        sensitivity=out("model/sensitivity.csv"),
+        checks=out("model/checks.csv"),
+        diagnostics=out("model/diagnostics.json"),
+        holdout=out("model/holdout.nc"),
     log:
-        "logs/fit_model/fit_model.log",
+        out("logs/fit_model/fit_model.log"),
     benchmark:
-        "results/benchmarks/fit_model/fit_model.tsv"
+        out("benchmarks/fit_model/fit_model.tsv")
     conda:
         CONDA_ENV
     threads: 4
@@ -66,9 +64,9 @@ rule validation_design:
         unpack(validation_design_input),
         benchmarks=config["extract"]["benchmarks"],
     output:
-        design="results/validation/design.parquet",
+        design=out("validation/design.parquet"),
     log:
-        "logs/validate_model/design.log",
+        out("logs/validate_model/design.log"),
     conda:
         CONDA_ENV
     params:
@@ -80,13 +78,13 @@ rule validation_design:
 
 rule simulate_dataset:
     input:
-        design="results/validation/design.parquet",
+        design=out("validation/design.parquet"),
         benchmarks=config["extract"]["benchmarks"],
     output:
-        data="results/validation/{study}/data/{dataset}.parquet",
-        truth="results/validation/{study}/data/{dataset}.truth.json",
+        data=out("validation/{study}/data/{dataset}.parquet"),
+        truth=out("validation/{study}/data/{dataset}.truth.json"),
     log:
-        "logs/validate_model/{study}/simulate_{dataset}.log",
+        out("logs/validate_model/{study}/simulate_{dataset}.log"),
     conda:
         CONDA_ENV
     params:
@@ -98,13 +96,13 @@ rule simulate_dataset:
 
 rule fit_simulated:
     input:
-        data="results/validation/{study}/data/{dataset}.parquet",
-        truth="results/validation/{study}/data/{dataset}.truth.json",
+        data=out("validation/{study}/data/{dataset}.parquet"),
+        truth=out("validation/{study}/data/{dataset}.truth.json"),
         benchmarks=config["extract"]["benchmarks"],
     output:
-        fit="results/validation/{study}/fits/{dataset}.json",
+        fit=out("validation/{study}/fits/{dataset}.json"),
     log:
-        "logs/validate_model/{study}/fit_{dataset}.log",
+        out("logs/validate_model/{study}/fit_{dataset}.log"),
     conda:
         CONDA_ENV
     threads: 1
@@ -123,16 +121,16 @@ rule validate_model:
         fits=validation_fits(),
     output:
         coverage=report(
-            "results/validation/model_coverage.csv",
+            out("validation/model_coverage.csv"),
             caption="../report/model_coverage.rst",
             category="Model validation",
         ),
-        sbc="results/validation/sbc.csv",
-        misspecification="results/validation/misspecification.csv",
-        figure="results/validation/sbc_ecdf.svg",
-        records="results/validation/records.csv",
+        sbc=out("validation/sbc.csv"),
+        misspecification=out("validation/misspecification.csv"),
+        figure=out("validation/sbc_ecdf.svg"),
+        records=out("validation/records.csv"),
     log:
-        "logs/validate_model/validate_model.log",
+        out("logs/validate_model/validate_model.log"),
     conda:
         CONDA_ENV
     params:

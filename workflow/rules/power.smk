@@ -3,21 +3,21 @@
 
 rule analyze_power:
     input:
-        effects="results/model/effects_standardized.parquet",
-        comparisons="results/model/comparisons.csv",
-        summary="results/model/summary.csv",
-        diagnostics="results/model/diagnostics.json",
-        holdout="results/model/holdout.nc",
-        papers="results/papers.parquet",
+        effects=out("model/effects_standardized.parquet"),
+        comparisons=out("model/comparisons.csv"),
+        summary=out("model/summary.csv"),
+        diagnostics=out("model/diagnostics.json"),
+        holdout=out("model/holdout.nc"),
+        papers=out("papers.parquet"),
         benchmarks=config["extract"]["benchmarks"],
     output:
-        parquet="results/power.parquet",
-        csv=report("results/power.csv", caption="../report/power.rst", category="Power"),
+        parquet=out("power.parquet"),
+        csv=report(out("power.csv"), caption="../report/power.rst", category="Power"),
         summary=report(
-            "results/power_summary.csv", caption="../report/power_summary.rst", category="Power"
+            out("power_summary.csv"), caption="../report/power_summary.rst", category="Power"
         ),
     log:
-        "logs/analyze_power/analyze_power.log",
+        out("logs/analyze_power/analyze_power.log"),
     conda:
         CONDA_ENV
     threads: 2

@@ -3,25 +3,25 @@
 
 rule render_report:
     input:
-        corpus="results/corpus/papers.parquet",
-        effects="results/effects.parquet",
-        papers="results/papers.parquet",
-        standardized="results/model/effects_standardized.parquet",
-        summary="results/model/summary.csv",
-        hedge_classes="results/model/hedge_classes.csv",
-        comparisons="results/model/comparisons.csv",
-        loo="results/model/loo.csv",
-        sensitivity="results/model/sensitivity.csv",
-        checks="results/model/checks.csv",
-        diagnostics="results/model/diagnostics.json",
-        power="results/power.parquet",
-        power_summary="results/power_summary.csv",
+        corpus=out("corpus/papers.parquet"),
+        effects=out("effects.parquet"),
+        papers=out("papers.parquet"),
+        standardized=out("model/effects_standardized.parquet"),
+        summary=out("model/summary.csv"),
+        hedge_classes=out("model/hedge_classes.csv"),
+        comparisons=out("model/comparisons.csv"),
+        loo=out("model/loo.csv"),
+        sensitivity=out("model/sensitivity.csv"),
+        checks=out("model/checks.csv"),
+        diagnostics=out("model/diagnostics.json"),
+        power=out("power.parquet"),
+        power_summary=out("power_summary.csv"),
     output:
-        html=report("results/report.html", caption="../report/report.rst", category="Report"),
+        html=report(out("report.html"), caption="../report/report.rst", category="Report"),
     log:
-        "logs/render_report/render_report.log",
+        out("logs/render_report/render_report.log"),
     benchmark:
-        "results/benchmarks/render_report/render_report.tsv"
+        out("benchmarks/render_report/render_report.tsv")
     conda:
         CONDA_ENV
     resources:

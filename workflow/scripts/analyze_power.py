@@ -18,7 +18,7 @@ from marginalia.errors import MarginaliaError
 from marginalia.power import analyze, sigma_run_from_summary
 from marginalia.registry import load_registry
 from marginalia.runner import run
-from marginalia.tables import read_table, write_csv, write_table
+from marginalia.tables import read_csv, read_table, write_csv, write_table
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -30,7 +30,7 @@ def read_optional_csv(path: Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     try:
-        return pd.read_csv(path)
+        return read_csv(path)
     except pd.errors.EmptyDataError:
         return None
 

@@ -19,9 +19,9 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from marginalia.corpus.fetching import SourceRun, chunks, read_ids, warn_missing
+from marginalia.corpus.fetching import SourceRun, chunks, paper_record, read_ids, warn_missing
 from marginalia.corpus.http import HttpError, Response, RetryableResponse
-from marginalia.corpus.records import clean_arxiv_id, make_record, normalize_arxiv_id
+from marginalia.corpus.records import clean_arxiv_id, leading_year, make_record, normalize_arxiv_id
 from marginalia.errors import MarginaliaError
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def parse_feed(body: bytes) -> Feed:
     if root.tag != f"{ATOM}feed":
         raise ValueError(f"not an Atom feed (root element {root.tag!r})")
     total_text = _text(root.find(f"{OPENSEARCH}totalResults")).strip()
-    total = int(total_text) if total_text.isdigit() else None
+    total = int(total_text) if re.fullmatch(r"[0-9]{1,12}", total_text) else None
     entries: list[dict] = []
     errors: list[str] = []
     for entry in root.findall(f"{ATOM}entry"):
@@ -78,7 +78,7 @@ def parse_feed(body: bytes) -> Feed:
                 "title": title,
                 "abstract": summary,
                 "doi": doi,
-                "year": int(published[:4]) if published[:4].isdigit() else None,
+                "year": leading_year(published),
             }
         )
     return Feed(total=total, entries=entries, errors=errors)
@@ -165,7 +165,9 @@ def fetch_ids(run: SourceRun, ids: list[str]) -> list[dict]:
             for entry in feed.entries:
                 if entry["arxiv_id"] and entry["arxiv_id"] not in found:
                     found.add(entry["arxiv_id"])
-                    records.append(_record(run, entry))
+                    rec = paper_record(run, _record, entry)
+                    if rec is not None:
+                        records.append(rec)
             log.info(
                 "%s: batch %d/%d: %d ids -> %d papers%s",
                 run.label,
@@ -235,7 +237,9 @@ def fetch_query(run: SourceRun, query: str) -> list[dict]:
                 aid = entry["arxiv_id"]
                 if aid and aid not in seen and len(records) < max_results:
                     seen.add(aid)
-                    records.append(_record(run, entry))
+                    rec = paper_record(run, _record, entry)
+                    if rec is not None:
+                        records.append(rec)
                     new += 1
             log.info(
                 "%s: page %d (start=%d): %d entries, %d new, %d/%d papers (totalResults %d)%s",

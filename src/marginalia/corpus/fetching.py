@@ -191,6 +191,40 @@ def refused(
 Fail = Callable[[SourceRun, HttpError], MarginaliaError]
 
 
+# -- one paper of an answer -----------------------------------------------------------------
+
+#: what a paper of an API answer can raise when it is not shaped as documented (a number where
+#: a title belongs, a list where an index belongs)
+MALFORMED = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
+
+
+def paper_record(run: SourceRun, record: Callable[..., dict | None], *args: Any) -> dict | None:
+    """``record(run, *args)``, or None (counted as "malformed" and logged) when the paper in
+    the answer is not shaped as the API documents: one odd paper costs that paper, not the
+    source. A malformed answer as a whole is the ``validate`` check's business."""
+    try:
+        return record(run, *args)
+    except MALFORMED as exc:
+        run.count("malformed")
+        log.warning(
+            "%s: skipped a paper the API sent in an unexpected shape (%s: %s)",
+            run.label,
+            type(exc).__name__,
+            str(exc)[:120],
+        )
+        return None
+
+
+def text_field(value: Any) -> str | None:
+    """A text field of an API answer: text as is, a number as its digits, anything else
+    (a list, an object, true/false) None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 # -- fetch loops ----------------------------------------------------------------------------
 
 
@@ -228,7 +262,7 @@ def fetch_each(
                 raise fail(run, exc) from None
             answer = resp.json()
             assert isinstance(answer, dict)
-            rec = record(run, answer)
+            rec = paper_record(run, record, answer)
             if rec is None:
                 missing.append(ident)
             else:

@@ -12,8 +12,9 @@ Formats (from the extension, or the source's ``format`` key):
   ``archivePrefix = {arXiv}``), ``doi``, ``year``, ``url`` are used when present.
 
 Record fields are matched case-insensitively with a few common aliases (``summary`` for the
-abstract, ``arxiv``/``eprint`` for the arXiv id, ...). Every problem raises MarginaliaError
-naming the file and the line or record.
+abstract, ``arxiv``/``eprint`` for the arXiv id, ...). Every problem is a MarginaliaError
+naming the file and the line or record; problems of single records are collected over the file
+(:func:`read_file_source`, the source's ``on_error``).
 """
 
 from __future__ import annotations
@@ -96,17 +97,58 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
     return text.removeprefix("\ufeff")
 
 
+#: how many bad records an error message lists (all of them go to the log)
+MAX_LISTED_PROBLEMS = 10
+
+
 def read_file_source(source: dict) -> list[dict]:
-    """Read a configured `file` source into normalized records."""
+    """Read a configured `file` source into normalized records.
+
+    A problem with the whole file (its encoding, a CSV header, a JSON document that does not
+    parse, a listing whose alternation breaks) raises at once. Problems with single records (a
+    missing abstract, a line that is not JSON, a bad BibTeX entry) are collected over the whole
+    file: with the source's ``on_error: fail`` (the default) one error lists them all (the
+    first :data:`MAX_LISTED_PROBLEMS`, and how many more); with ``on_error: skip`` the good
+    records are kept and the skipped ones are counted and logged, each with its line.
+    """
     path = Path(source["path"])
     fmt = detect_format(path, source.get("format"))
     text = read_text(path, source.get("encoding", "utf-8"))
     reader = _READERS[fmt]
-    records = reader(text, path, source["name"])
-    log.info("%s: read %d papers from %s (%s)", source["name"], len(records), path, fmt)
+    problems: list[str] = []
+    records = reader(text, path, source["name"], problems)
+    name = source["name"]
+    if problems and source.get("on_error", "fail") == "skip":
+        log.warning(
+            "%s: skipped %d bad record(s) of %s (on_error: skip):\n  %s",
+            name,
+            len(problems),
+            path,
+            "\n  ".join(problems),
+        )
+    elif problems:
+        hint = f"fix them, or set `on_error: skip` on source {name!r} to skip them with a count"
+        if len(problems) == 1:
+            raise MarginaliaError(f"{problems[0]} ({hint})")
+        listed = problems[:MAX_LISTED_PROBLEMS]
+        more = len(problems) - len(listed)
+        raise MarginaliaError(
+            f"{path}: {len(problems)} bad records ({hint}):\n  "
+            + "\n  ".join(listed)
+            + (f"\n  ... and {more} more" if more else "")
+        )
+    log.info("%s: read %d papers from %s (%s)", name, len(records), path, fmt)
     if not records:
-        log.warning("%s: %s holds no papers", source["name"], path)
+        log.warning("%s: %s holds no papers", name, path)
     return records
+
+
+def _collect(problems: list[str], records: list[dict], make, *args) -> None:
+    """``records.append(make(*args))``, or the record's problem appended to ``problems``."""
+    try:
+        records.append(make(*args))
+    except MarginaliaError as exc:
+        problems.append(str(exc))
 
 
 def _record_from_mapping(row: dict, path: Path, where: str, source: str) -> dict:
@@ -140,7 +182,7 @@ def _as_text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def read_listing(text: str, path: Path, source: str) -> list[dict]:
+def read_listing(text: str, path: Path, source: str, problems: list[str]) -> list[dict]:
     lines: list[tuple[int, str]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -167,24 +209,35 @@ def read_listing(text: str, path: Path, source: str) -> list[dict]:
     return records
 
 
-def read_jsonl(text: str, path: Path, source: str) -> list[dict]:
-    records = []
+def _jsonl_record(line: str, number: int, path: Path, source: str) -> dict:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise MarginaliaError(f"{path}, line {number}: invalid JSON ({exc.msg})") from exc
+    if not isinstance(obj, dict):
+        raise MarginaliaError(
+            f"{path}, line {number}: expected a JSON object, found {type(obj).__name__}"
+        )
+    return _record_from_mapping(obj, path, f"line {number}", source)
+
+
+def read_jsonl(text: str, path: Path, source: str, problems: list[str]) -> list[dict]:
+    records: list[dict] = []
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MarginaliaError(f"{path}, line {number}: invalid JSON ({exc.msg})") from exc
-        if not isinstance(obj, dict):
-            raise MarginaliaError(
-                f"{path}, line {number}: expected a JSON object, found {type(obj).__name__}"
-            )
-        records.append(_record_from_mapping(obj, path, f"line {number}", source))
+        if line.strip():
+            _collect(problems, records, _jsonl_record, line, number, path, source)
     return records
 
 
-def read_json(text: str, path: Path, source: str) -> list[dict]:
+def _json_record(obj: object, index: int, path: Path, source: str) -> dict:
+    if not isinstance(obj, dict):
+        raise MarginaliaError(
+            f"{path}, record {index}: expected a JSON object, found {type(obj).__name__}"
+        )
+    return _record_from_mapping(obj, path, f"record {index}", source)
+
+
+def read_json(text: str, path: Path, source: str, problems: list[str]) -> list[dict]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -198,17 +251,24 @@ def read_json(text: str, path: Path, source: str) -> list[dict]:
             f"{path}: expected a JSON array of papers (or an object with a 'papers' array), "
             f"found {type(data).__name__}"
         )
-    records = []
+    records: list[dict] = []
     for index, obj in enumerate(data):
-        if not isinstance(obj, dict):
-            raise MarginaliaError(
-                f"{path}, record {index}: expected a JSON object, found {type(obj).__name__}"
-            )
-        records.append(_record_from_mapping(obj, path, f"record {index}", source))
+        _collect(problems, records, _json_record, obj, index, path, source)
     return records
 
 
-def _read_delimited(text: str, path: Path, source: str, delimiter: str) -> list[dict]:
+def _delimited_record(row: dict, line: int, path: Path, source: str, delimiter: str) -> dict:
+    if None in row:
+        raise MarginaliaError(
+            f"{path}, line {line}: more fields than the header has columns "
+            f"(is a {delimiter!r} inside an unquoted value?)"
+        )
+    return _record_from_mapping(row, path, f"line {line}", source)
+
+
+def _read_delimited(
+    text: str, path: Path, source: str, delimiter: str, problems: list[str]
+) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     for field in ("title", "abstract"):
@@ -217,28 +277,24 @@ def _read_delimited(text: str, path: Path, source: str, delimiter: str) -> list[
                 f"{path}, line 1: the header has no {field!r} column "
                 f"(accepted names: {', '.join(FIELD_ALIASES[field])}); found {header}"
             )
-    records = []
+    records: list[dict] = []
     try:
         for row in reader:
-            if None in row:
-                raise MarginaliaError(
-                    f"{path}, line {reader.line_num}: more fields than the header has columns "
-                    f"(is a {delimiter!r} inside an unquoted value?)"
-                )
-            if not any((v or "").strip() for v in row.values()):
+            if None not in row and not any((v or "").strip() for v in row.values()):
                 continue
-            records.append(_record_from_mapping(row, path, f"line {reader.line_num}", source))
+            line = reader.line_num
+            _collect(problems, records, _delimited_record, row, line, path, source, delimiter)
     except csv.Error as exc:
         raise MarginaliaError(f"{path}, line {reader.line_num}: {exc}") from exc
     return records
 
 
-def read_csv(text: str, path: Path, source: str) -> list[dict]:
-    return _read_delimited(text, path, source, ",")
+def read_csv(text: str, path: Path, source: str, problems: list[str]) -> list[dict]:
+    return _read_delimited(text, path, source, ",", problems)
 
 
-def read_tsv(text: str, path: Path, source: str) -> list[dict]:
-    return _read_delimited(text, path, source, "\t")
+def read_tsv(text: str, path: Path, source: str, problems: list[str]) -> list[dict]:
+    return _read_delimited(text, path, source, "\t", problems)
 
 
 _BRACES = re.compile(r"[{}]")
@@ -270,17 +326,15 @@ def _bib_failure(block) -> str:
     return reason.strip() or "syntax error"
 
 
-def read_bibtex(text: str, path: Path, source: str) -> list[dict]:
+def read_bibtex(text: str, path: Path, source: str, problems: list[str]) -> list[dict]:
     import bibtexparser
 
     library = bibtexparser.parse_string(text)
-    if library.failed_blocks:
-        block = library.failed_blocks[0]
+    for block in library.failed_blocks:
         line = block.start_line
         where = f"line {line + 1}" if isinstance(line, int) else "an entry"
-        detail = _bib_failure(block)
-        raise MarginaliaError(f"{path}, {where}: bad BibTeX entry ({detail})")
-    records = []
+        problems.append(f"{path}, {where}: bad BibTeX entry ({_bib_failure(block)})")
+    records: list[dict] = []
     for entry in library.entries:
         line = entry.start_line
         where = f"entry {entry.key!r}" + (f" (line {line + 1})" if isinstance(line, int) else "")
@@ -295,7 +349,7 @@ def read_bibtex(text: str, path: Path, source: str) -> list[dict]:
         eprint = _bib_value(entry, "eprint")
         if eprint and (not prefix or prefix.lower() == "arxiv"):
             row["arxiv_id"] = eprint
-        records.append(_record_from_mapping(row, path, where, source))
+        _collect(problems, records, _record_from_mapping, row, path, where, source)
     return records
 
 

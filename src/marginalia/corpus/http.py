@@ -36,7 +36,7 @@ from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -50,6 +50,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 ARXIV_HOSTS = frozenset({"export.arxiv.org", "arxiv.org"})
 ARXIV_MIN_INTERVAL = 3.0
 CACHE_FORMAT = 1
+#: redirects followed (on the request's own host only)
+MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
 
 # Exceptions of requests that a retry can cure (network trouble, not a bad request).
@@ -358,25 +360,44 @@ class HttpClient:
         host = urlsplit(req.send_url).hostname or ""
         self.requests_sent += 1
         log.debug("%s", req.describe())
-        try:
-            r = self.session.request(
-                req.method,
-                req.send_url,
-                params=req.send_params,
-                json=req.json_body,
-                headers=req.headers,
-                timeout=(self.settings.timeout, self.settings.timeout),
-                stream=True,
-            )
-        except requests.exceptions.InvalidURL as exc:
-            raise MarginaliaError(
-                f"invalid URL {self.redact(req.send_url)!r} ({exc}); check the source's base_url"
-            ) from None
-        except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
-            raise MarginaliaError(
-                f"invalid URL {self.redact(req.send_url)!r} ({exc}); base_url must start with "
-                "http:// or https://"
-            ) from None
+        method, url, params, body_json = req.method, req.send_url, req.send_params, req.json_body
+        for _hop in range(MAX_REDIRECTS + 1):
+            try:
+                r = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body_json,
+                    headers=req.headers,
+                    timeout=(self.settings.timeout, self.settings.timeout),
+                    stream=True,
+                    allow_redirects=False,  # followed below, on the same host only
+                )
+            except requests.exceptions.InvalidURL as exc:
+                raise MarginaliaError(
+                    f"invalid URL {self.redact(url)!r} ({exc}); check the source's base_url"
+                ) from None
+            except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
+                raise MarginaliaError(
+                    f"invalid URL {self.redact(url)!r} ({exc}); base_url must start with "
+                    "http:// or https://"
+                ) from None
+            if not r.is_redirect:
+                break
+            target = urljoin(r.url, r.headers["Location"])
+            r.close()
+            if (urlsplit(target).hostname or "") != host:
+                raise MarginaliaError(
+                    f"{req.describe()}: the server redirects to another host "
+                    f"({self.redact(target)!r}); not followed: only the configured API hosts "
+                    "are contacted (set the source's base_url if the API moved)"
+                )
+            if r.status_code == 303 or (r.status_code in (301, 302) and method == "POST"):
+                method, body_json = "GET", None
+            url, params = target, None  # the Location carries its own query
+        else:
+            r.close()
+            raise MarginaliaError(f"{req.describe()}: more than {MAX_REDIRECTS} redirects")
         try:
             declared = r.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:

@@ -20,12 +20,14 @@ from marginalia.corpus.fetching import (
     body_snippet,
     fetch_each,
     fetch_pages,
+    paper_record,
     parse_json,
     read_ids,
     refused,
+    text_field,
 )
 from marginalia.corpus.http import HttpError, Response, RetryableResponse
-from marginalia.corpus.records import clean_arxiv_id, make_record
+from marginalia.corpus.records import clean_arxiv_id, leading_year, make_record
 from marginalia.errors import MarginaliaError
 
 log = logging.getLogger(__name__)
@@ -39,17 +41,19 @@ MAX_DAYS = 366
 
 def _record(run: SourceRun, paper: dict, fallback: dict | None = None) -> dict | None:
     fallback = fallback or {}
-    title = paper.get("title") or fallback.get("title") or ""
-    arxiv_id = paper.get("id")
-    if not str(title).strip():
+
+    def field(key: str) -> str | None:
+        return text_field(paper.get(key)) or text_field(fallback.get(key))
+
+    title = field("title") or ""
+    if not title.strip():
         return None
-    published = str(paper.get("publishedAt") or fallback.get("publishedAt") or "")
     return make_record(
-        title=str(title),
-        abstract=str(paper.get("summary") or fallback.get("summary") or ""),
+        title=title,
+        abstract=field("summary") or "",
         source=run.name,
-        arxiv_id=str(arxiv_id) if arxiv_id else None,
-        year=int(published[:4]) if published[:4].isdigit() else None,
+        arxiv_id=text_field(paper.get("id")),
+        year=leading_year(field("publishedAt") or ""),
     )
 
 
@@ -111,7 +115,7 @@ def fetch_days(run: SourceRun, day_list: list[date]) -> list[dict]:
             if not isinstance(item, dict):
                 continue
             paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
-            record = _record(run, paper, item)
+            record = paper_record(run, _record, paper, item)
             if record is None:
                 continue
             key = record["arxiv_id"] or record["paper_id"]

@@ -25,9 +25,11 @@ from marginalia.corpus.fetching import (
     fetch_each,
     fetch_pages,
     json_message,
+    paper_record,
     parse_json,
     read_ids,
     refused,
+    text_field,
 )
 from marginalia.corpus.http import HttpError, Response, RetryableResponse
 from marginalia.corpus.records import make_record, normalize_doi
@@ -45,12 +47,15 @@ _WORK_ID = re.compile(r"^(?:https://openalex\.org/)?(W\d+)$", re.IGNORECASE)
 
 def rebuild_abstract(index: dict | None) -> str:
     """Text from an inverted index {token: [positions]}: tokens by position, single spaces."""
-    if not index:
+    if not index or not isinstance(index, dict):
         return ""
     placed: list[tuple[int, str]] = []
     for token, positions in index.items():
-        for pos in positions or []:
-            placed.append((int(pos), token))
+        if not isinstance(positions, list):
+            continue
+        for pos in positions:  # a position that is not a whole number is not a position
+            if isinstance(pos, int) and not isinstance(pos, bool) and pos >= 0:
+                placed.append((pos, str(token)))
     placed.sort(key=lambda p: p[0])
     return " ".join(token for _, token in placed)
 
@@ -71,8 +76,8 @@ def clean_id(value: str) -> str:
 
 
 def _record(run: SourceRun, work: dict) -> dict | None:
-    title = work.get("title") or work.get("display_name") or ""
-    if not str(title).strip():
+    title = text_field(work.get("title")) or text_field(work.get("display_name")) or ""
+    if not title.strip():
         return None
     index = work.get("abstract_inverted_index")
     if not index:
@@ -83,14 +88,14 @@ def _record(run: SourceRun, work: dict) -> dict | None:
             str(title)[:80],
             work.get("id"),
         )
-    doi = work.get("doi")
+    doi = text_field(work.get("doi"))
     return make_record(
-        title=str(title),
+        title=title,
         abstract=rebuild_abstract(index),
         source=run.name,
         doi=doi,
         year=work.get("publication_year"),
-        url=None if doi else work.get("id"),
+        url=None if doi else text_field(work.get("id")),
     )
 
 
@@ -176,14 +181,17 @@ def fetch_list(run: SourceRun) -> list[dict]:
         assert isinstance(data, dict)
         results = data["results"]
         for work in results:
+            if not isinstance(work, dict):
+                run.count("malformed")
+                continue
             wid = str(work.get("id") or "")
             if wid in seen or len(records) >= max_results:
                 continue
             seen.add(wid)
-            record = _record(run, work)
+            record = paper_record(run, _record, work)
             if record is not None:
                 records.append(record)
-        meta = data.get("meta") or {}
+        meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
         log.info(
             "%s: page %d: %d works, %d/%s so far%s",
             run.label,
@@ -194,7 +202,7 @@ def fetch_list(run: SourceRun) -> list[dict]:
             " (cached)" if resp.from_cache else "",
         )
         cursor = meta.get("next_cursor") if results else None
-        if not cursor or len(records) >= max_results:
+        if not cursor or not isinstance(cursor, str) or len(records) >= max_results:
             return None
         return {**params, "cursor": cursor}
 

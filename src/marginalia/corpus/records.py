@@ -7,6 +7,7 @@ Every source (local file or remote API) produces records with the keys of ``RECO
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 
@@ -16,6 +17,8 @@ _WS = re.compile(r"\s+")
 _ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(v\d+)?(?![\d])")
 _ARXIV_OLD = re.compile(r"\b([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(v\d+)?\b")
 _DOI = re.compile(r"\b(10\.\d{4,9}/\S+)", re.IGNORECASE)
+
+log = logging.getLogger(__name__)
 
 
 def normalize_text(text: str | None) -> str:
@@ -84,6 +87,23 @@ def shard_of(paper_id: str, shards: int) -> int:
     return int.from_bytes(digest[:8], "big") % shards
 
 
+def leading_year(text: str) -> int | None:
+    """The year a date such as ``2024-01-31T...`` starts with (four ASCII digits), else None."""
+    m = re.match(r"[0-9]{4}(?![0-9])", text or "")
+    return int(m.group()) if m else None
+
+
+def _year(value: object) -> int | None:
+    """A publication year from a number or text; None for anything that is not a year."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else None
+    elif isinstance(value, str):
+        value = int(value.strip()) if re.fullmatch(r"[0-9]{1,4}", value.strip()) else None
+    return value if isinstance(value, int) and 1 <= value <= 9999 else None
+
+
 def make_record(
     *,
     title: str,
@@ -94,7 +114,13 @@ def make_record(
     year: int | None = None,
     url: str | None = None,
 ) -> dict:
-    """One normalized corpus record (without its shard)."""
+    """One normalized corpus record (without its shard). ``title`` and ``abstract`` must be
+    text (TypeError otherwise: the callers check what they read)."""
+    if not isinstance(title, str) or not isinstance(abstract, str):
+        raise TypeError(
+            f"title and abstract must be text, got {type(title).__name__} and "
+            f"{type(abstract).__name__}"
+        )
     title = normalize_text(title)
     abstract = normalize_text(abstract)
     arxiv_id = normalize_arxiv_id(arxiv_id)
@@ -105,10 +131,7 @@ def make_record(
         url = f"https://arxiv.org/abs/{arxiv_id}"
     elif url is None and doi:
         url = f"https://doi.org/{doi}"
-    try:
-        year = int(year) if year not in (None, "") else None
-    except (TypeError, ValueError):
-        year = None
+    year = _year(year)
     return {
         "paper_id": make_paper_id(title, arxiv_id, doi),
         "title": title,
@@ -128,6 +151,8 @@ def merge_records(record_lists: list[list[dict]], shards: int) -> list[dict]:
     """
     merged: list[dict] = []
     by_key: dict[tuple[str, str], dict] = {}
+    dropped = 0
+    conflicts: list[str] = []
     for records in record_lists:
         for rec in records:
             keys = [
@@ -136,17 +161,39 @@ def merge_records(record_lists: list[list[dict]], shards: int) -> list[dict]:
                 ("title", normalize_title(rec.get("title") or "")),
             ]
             keys = [(k, v) for k, v in keys if v]
-            first = next((by_key[k] for k in keys if k in by_key), None)
-            if first is None:
+            match = next((k for k in keys if k in by_key), None)
+            if match is None:
                 rec = dict(rec)
                 merged.append(rec)
                 first = rec
             else:
+                first = by_key[match]
+                dropped += 1
+                if match[0] != "title" and normalize_title(rec.get("title") or "") != (
+                    normalize_title(first.get("title") or "")
+                ):
+                    conflicts.append(
+                        f"{match[0]} {match[1]}: kept {first.get('title')!r} "
+                        f"({first.get('source')}), dropped {rec.get('title')!r} "
+                        f"({rec.get('source')})"
+                    )
                 for field in ("arxiv_id", "doi", "year", "url"):
                     if not first.get(field) and rec.get(field):
                         first[field] = rec[field]
             for k in keys:
                 by_key.setdefault(k, first)
+    if dropped:
+        log.info("%d duplicate record(s) dropped (the first source's record kept)", dropped)
+    if conflicts:
+        listed = "\n  ".join(conflicts[:10])
+        more = f"\n  ... and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+        log.warning(
+            "%d record(s) share an arXiv id or DOI with an earlier record but have another "
+            "title; the earlier record was kept (check the ids in your list):\n  %s%s",
+            len(conflicts),
+            listed,
+            more,
+        )
     for rec in merged:
         rec["paper_id"] = make_paper_id(rec["title"], rec.get("arxiv_id"), rec.get("doi"))
         rec["shard"] = shard_of(rec["paper_id"], shards)

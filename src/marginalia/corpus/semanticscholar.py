@@ -22,9 +22,11 @@ from marginalia.corpus.fetching import (
     SourceRun,
     chunks,
     json_message,
+    paper_record,
     parse_json,
     read_ids,
     refused,
+    text_field,
     warn_missing,
 )
 from marginalia.corpus.http import HttpError, Response, RetryableResponse
@@ -75,11 +77,12 @@ def clean_id(value: str) -> str:
 
 
 def _record(run: SourceRun, paper: dict) -> dict | None:
-    external = paper.get("externalIds") or {}
-    title = paper.get("title") or ""
+    external = paper.get("externalIds")
+    external = external if isinstance(external, dict) else {}
+    title = text_field(paper.get("title")) or ""
     if not title.strip():
         return None
-    if paper.get("abstract") is None:
+    if text_field(paper.get("abstract")) is None:
         run.count("without abstract")
         log.warning(
             "%s: S2 has no abstract for %r (%s); kept with an empty abstract",
@@ -89,12 +92,12 @@ def _record(run: SourceRun, paper: dict) -> dict | None:
         )
     return make_record(
         title=title,
-        abstract=paper.get("abstract") or "",
+        abstract=text_field(paper.get("abstract")) or "",
         source=run.name,
-        arxiv_id=external.get("ArXiv"),
-        doi=external.get("DOI"),
+        arxiv_id=text_field(external.get("ArXiv")),
+        doi=text_field(external.get("DOI")),
         year=paper.get("year"),
-        url=paper.get("url") or None,
+        url=text_field(paper.get("url")) or None,
     )
 
 
@@ -153,7 +156,7 @@ def fetch_ids(run: SourceRun, ids: list[str]) -> list[dict]:
             assert isinstance(papers, list)
             got = 0
             for ident, paper in zip(batch, papers, strict=True):
-                record = _record(run, paper) if isinstance(paper, dict) else None
+                record = paper_record(run, _record, paper) if isinstance(paper, dict) else None
                 if record is None:
                     missing.append(ident)
                 else:
@@ -184,6 +187,9 @@ def fetch_query(run: SourceRun, query: str) -> list[dict]:
         data = parse_json(resp, resp.url)
         if not isinstance(data, dict) or not isinstance(data.get("data", []), list):
             raise RetryableResponse(f"S2 search answer has no 'data' list: {resp.text()[:200]}")
+        nxt = data.get("next")
+        if nxt is not None and (not isinstance(nxt, int) or isinstance(nxt, bool) or nxt < 0):
+            raise RetryableResponse(f"S2 search answer has a bad 'next' offset: {nxt!r:.80}")
 
     with run.client.unit():
         while len(records) < max_results:
@@ -211,7 +217,7 @@ def fetch_query(run: SourceRun, query: str) -> list[dict]:
             assert isinstance(data, dict)
             items = data.get("data") or []
             for paper in items:
-                record = _record(run, paper) if isinstance(paper, dict) else None
+                record = paper_record(run, _record, paper) if isinstance(paper, dict) else None
                 if record is not None and len(records) < max_results:
                     records.append(record)
             log.info(

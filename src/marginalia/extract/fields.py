@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from marginalia.extract.document import Doc, Effect, same_sentence, signed
+from marginalia.extract.labels import clean_label
 from marginalia.extract.lexicon import (
     EFF,
     PERF,
@@ -390,8 +391,8 @@ def rows_of(doc: Doc, e: Effect) -> list[dict[str, Any]]:
                 "start": e.start,
                 "end": e.end,
                 "aspect": e.aspect,
-                "metric": e.metric,
-                "benchmark": e.benchmark,
+                "metric": clean_label(e.metric),
+                "benchmark": clean_label(e.benchmark),
                 "baseline": e.baseline,
                 "treatment": e.treatment,
                 "delta": round(float(delta), 4),

@@ -30,7 +30,7 @@ from marginalia.report.model_views import (
 )
 from marginalia.report.provenance import config_yaml, provenance
 from marginalia.report.rows import FLAGS, comparison_rows, power_thresholds
-from marginalia.report.values import fmt, num
+from marginalia.report.values import fmt, num, visible_controls
 
 __all__ = ["DEFAULTS", "build_report", "report_options", "render"]
 
@@ -52,6 +52,9 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # outside text cannot act: controls and bidi overrides shown, not obeyed (HTML is
+        # escaped by autoescape; Markup is built by our code, which does the same per piece)
+        finalize=lambda v: visible_controls(v) if type(v) is str else v,
     )
     env.filters["num"] = fmt
     env.filters["pct"] = lambda x, d=0: "–" if x is None else f"{100 * x:.{d}f}%"

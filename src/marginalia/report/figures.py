@@ -20,6 +20,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
+from marginalia.report.values import visible_controls  # noqa: E402
+
 __all__ = ["hedge_figure", "forest_figure", "funnel_figure", "power_figure", "HEDGE_COLORS"]
 
 HEDGE_COLORS = {
@@ -87,7 +89,8 @@ def _svg(fig: Figure, name: str) -> str:
 
 
 def _short(s: str, n: int) -> str:
-    s = " ".join(s.split())
+    """Outside text as a figure label: controls shown, not obeyed; at most ``n`` characters."""
+    s = " ".join(visible_controls(s).split())
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from marginalia.report.values import visible_controls
+
 __all__ = ["Span", "segments", "highlight", "locate"]
 
 
@@ -61,14 +63,14 @@ def highlight(text: str, spans: list[Span]) -> Markup:
     """
     parts: list[str] = []
     for a, b, cover in segments(len(text), spans):
-        piece = escape(text[a:b])
+        piece = escape(visible_controls(text[a:b]))
         effects = [s for s in cover if s.kind == "effect"]
         cues = [s for s in cover if s.kind == "cue"]
         if not cover:
             parts.append(str(piece))
             continue
         cue_classes = [f"cue cue-{s.key}" for s in cues]
-        title = "\n\n".join(_unique([s.title for s in effects + cues]))
+        title = visible_controls("\n\n".join(_unique([s.title for s in effects + cues])))
         if effects:
             classes = ["eff"] + (["multi"] if len(effects) > 1 else []) + cue_classes
             parts.append(

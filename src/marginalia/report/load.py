@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from marginalia.tables import read_csv
+
 __all__ = ["INPUT_KEYS", "Inputs", "load_inputs"]
 
 #: The keys of ``build_report``'s ``inputs`` (the named inputs of rule render_report).
@@ -59,7 +61,7 @@ def _read_frame(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     try:
-        return pd.read_csv(path)
+        return read_csv(path)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
 

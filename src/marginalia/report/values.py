@@ -16,6 +16,20 @@ from marginalia.values import optional_number
 __all__ = ["num", "integer", "boolean", "pick", "fmt", "anchor", "json_list", "records"]
 
 
+# Characters of outside text that would act rather than show: C0 controls (but tab and line
+# breaks), DEL and the bidirectional controls (which can reorder what a reader sees, e.g. U+202E
+# RIGHT-TO-LEFT OVERRIDE) are shown as ⟨U+....⟩ (glyphs every font has, in HTML and figures).
+_BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_CONTROLS = [c for c in range(0x20) if chr(c) not in "\t\n\r"] + [0x7F]
+_VISIBLE = str.maketrans({c: f"\u27e8U+{c:04X}\u27e9" for c in [*_CONTROLS, *_BIDI]})
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with its control and bidirectional-control characters made visible (the report
+    shows outside text; the tables keep it exactly)."""
+    return text.translate(_VISIBLE)
+
+
 def num(x: Any) -> float | None:
     """A finite float, or None for NA, NaN, infinities, booleans, strings and non-numbers.
 
