@@ -117,3 +117,43 @@ def test_any_section_content_gives_a_pass_or_a_short_marginalia_error(section, c
     except MarginaliaError as exc:
         assert 2 <= len(str(exc).split("\n")) <= 2 + MAX_CONFIG_ERRORS
         assert "config key" in str(exc)
+
+
+def test_paths_in_a_configfile_are_relative_to_that_file(tmp_path):
+    from marginalia.config import resolve_config_paths
+
+    (tmp_path / "lists").mkdir()
+    first = tmp_path / "lists" / "my.yaml"
+    first.write_text(
+        "corpus:\n  sources:\n    - {name: a, type: file, path: mine.csv}\n"
+        "    - {name: b, type: arxiv, ids_file: ids.txt}\n"
+        "  http: {cache_dir: cache}\nextract: {benchmarks: /abs/bench.yaml}\n"
+        "outdir: runs/x\n"
+    )
+    later = tmp_path / "later.yaml"
+    later.write_text("extract: {benchmarks: reg.yaml}\n")
+    # the merged config as Snakemake makes it: the last file that sets a key wins
+    config = {
+        "outdir": "runs/x",
+        "corpus": {
+            "sources": [
+                {"name": "a", "type": "file", "path": "mine.csv"},
+                {"name": "b", "type": "arxiv", "ids_file": "ids.txt"},
+            ],
+            "http": {"cache_dir": "cache"},
+        },
+        "extract": {"benchmarks": "reg.yaml"},
+        "evaluation": {"gold_dir": "../shared/eval"},  # from config/config.yaml: untouched
+    }
+    resolve_config_paths(config, [first, later], workdir=tmp_path)
+    assert config["corpus"]["sources"][0]["path"] == "lists/mine.csv"
+    assert config["corpus"]["sources"][1]["ids_file"] == "lists/ids.txt"
+    assert config["corpus"]["http"]["cache_dir"] == "lists/cache"
+    assert config["extract"]["benchmarks"] == "reg.yaml"  # later.yaml, at the top
+    assert config["outdir"] == "runs/x"  # relative to the working directory
+    assert config["evaluation"]["gold_dir"] == "../shared/eval"
+    # a file next to the working directory's root changes nothing
+    same = {"corpus": {"sources": [{"name": "a", "type": "file", "path": "mine.csv"}]}}
+    (tmp_path / "root.yaml").write_text(yaml.safe_dump(same))
+    resolve_config_paths(same, [tmp_path / "root.yaml"], workdir=tmp_path)
+    assert same["corpus"]["sources"][0]["path"] == "mine.csv"

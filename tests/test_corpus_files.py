@@ -357,3 +357,35 @@ def test_corpus_table_columns_and_types(corpus_path):
     assert set(df["shard"]) <= {0, 1, 2, 3}
     empty = corpus_table([[]], shards=2)
     assert list(empty.columns) == CORPUS and len(empty) == 0
+
+
+# --- sizes nobody should send, handled (issue 13) ----------------------------------------------
+
+
+def test_a_5_mb_abstract_is_read_up_to_its_limit_and_the_paper_kept(tmp_path, caplog):
+    from marginalia.extract import MAX_ABSTRACT_CHARS, extract_corpus
+
+    sentence = "Our method improves accuracy on GSM8K from 58.3% to 68.6%, a clear gain. "
+    huge = (sentence * (5_000_000 // len(sentence) + 1))[:5_000_000]
+    p = tmp_path / "p.jsonl"
+    p.write_text(json.dumps({"title": "Huge", "abstract": huge}) + "\n")
+    records = read_file_source(src(p))
+    assert len(records) == 1 and len(records[0]["abstract"]) == len(huge.strip())
+    with caplog.at_level("WARNING"):
+        effects, papers = extract_corpus(corpus_table([records], shards=1))
+    assert len(papers) == 1 and "comparisons and hedges are read from the first" in caplog.text
+    assert len(effects) > 100 and (effects["end"] <= MAX_ABSTRACT_CHARS).all()
+    abstract = records[0]["abstract"]
+    assert all(abstract[r.start : r.end] == r.span for r in effects.itertuples())
+
+
+def test_a_200000_line_listing_is_read_whole(tmp_path):
+    p = tmp_path / "big.txt"
+    lines = []
+    for i in range(100_000):
+        lines += [f"Paper number {i}", f"We improve accuracy by {i % 7}.{i % 10}% on MMLU."]
+    p.write_text("\n".join(lines) + "\n")
+    records = read_file_source(src(p))
+    assert len(records) == 100_000
+    assert records[-1]["title"] == "Paper number 99999"
+    assert len({r["paper_id"] for r in records}) == 100_000

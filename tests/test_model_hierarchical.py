@@ -985,6 +985,36 @@ def test_prior_draws_follow_the_priors():
     assert np.median(d["sigma_run"]) == pytest.approx(priors.sigma_run_median, rel=0.05)
 
 
+def test_predictive_checks_replicate_in_blocks_of_bounded_size(monkeypatch):
+    # at 200,000 comparisons the replicated y of 4,000 draws did not fit in 24 GB: above
+    # MAX_REPLICATE_VALUES the draws are replicated block by block. One block draws exactly the
+    # numbers of one replicate() call; blocks give the same distribution of the statistics.
+    import marginalia.model.checks as checks
+
+    rng = np.random.default_rng(5)
+    n = 60
+    df = effects_table(
+        paper_id=[f"p{i // 3}" for i in range(n)],
+        y=rng.normal(2.0, 2.0, n),
+        se=np.full(n, 1.0),
+        benchmark=[f"b{i % 4}" for i in range(n)],
+    )
+    data = prepare_data(df, "pp", "claim")
+    params = checks.prior_draws(priors_for("pp"), 3000, np.random.default_rng(1))
+    one = checks.replicated_statistics(params, data, np.random.default_rng(2), 10.0)
+    direct = checks._statistics(checks.replicate(params, data, np.random.default_rng(2)), 10.0)
+    for key in direct:
+        np.testing.assert_array_equal(one[key], direct[key])
+    monkeypatch.setattr(checks, "MAX_REPLICATE_VALUES", 7 * n)  # blocks of 7 draws
+    blocks = checks.replicated_statistics(params, data, np.random.default_rng(2), 10.0)
+    for key in direct:
+        assert blocks[key].shape == (3000,)
+        # same draws of the parameters, other noise: the same distribution (medians within
+        # a few Monte Carlo SEs)
+        spread = np.std(direct[key]) / np.sqrt(3000)
+        assert abs(np.median(blocks[key]) - np.median(direct[key])) < 6 * spread + 1e-9
+
+
 def mu_without_and_with_selection(data, kind: str = "selection_0.2"):
     """(mean, sd) of mu in the plain fit and in the selection fit ``kind``, and whether both
     passed the gate (short chains)."""

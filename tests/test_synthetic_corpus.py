@@ -39,6 +39,7 @@ def test_the_scale_configs_lay_over_the_main_config(tmp_path):
     """benchmarks/synthetic.yaml (the generated corpus as the only source) and config/large.yaml
     (the model settings for large corpora) pass the schema laid over config/config.yaml, and
     the dry run plans every stage for the synthetic papers."""
+    import shutil
     import subprocess
     import sys
 
@@ -59,11 +60,15 @@ def test_the_scale_configs_lay_over_the_main_config(tmp_path):
         check=True,
         capture_output=True,
     )
+    # benchmarks/synthetic.yaml names ../syn/corpus.jsonl, relative to itself (a --configfile's
+    # paths are): copied beside the working directory's syn/, it finds the papers there
+    (work / "benchmarks").mkdir()
+    shutil.copy(REPO / "benchmarks" / "synthetic.yaml", work / "benchmarks" / "synthetic.yaml")
     proc = run_snakemake(
         work,
         "-n",
         "--configfile",
-        str(REPO / "benchmarks" / "synthetic.yaml"),
+        "benchmarks/synthetic.yaml",
         str(REPO / "config" / "large.yaml"),
     )
     for rule in ("fetch_source", "merge_corpus", "fit_model", "report"):

@@ -230,14 +230,18 @@ def test_full_run_on_the_embedded_corpus_then_nothing_to_do(tmp_path):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
-def _my_paper_list(work, rows: list[tuple[str, str]]) -> dict:
-    """Write rows (title, abstract) to work/mine.csv; the config with it as the only source."""
-    with open(work / "mine.csv", "w", newline="") as fh:
+_MINE = {"name": "mine", "type": "file", "path": "mine.csv"}
+
+
+def _my_paper_list(folder, rows: list[tuple[str, str]], base=None) -> dict:
+    """Write rows (title, abstract) to folder/mine.csv; the config of the working directory
+    ``base`` (default ``folder``) with it as the only source."""
+    with open(folder / "mine.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["title", "abstract"])
         w.writerows(rows)
-    cfg = yaml.safe_load((work / "config" / "config.yaml").read_text())
-    cfg["corpus"]["sources"] = [{"name": "mine", "type": "file", "path": "mine.csv"}]
+    cfg = yaml.safe_load(((base or folder) / "config" / "config.yaml").read_text())
+    cfg["corpus"]["sources"] = [dict(_MINE)]
     return cfg
 
 
@@ -253,9 +257,14 @@ def test_configfile_with_another_paper_list(tmp_path):
         ("Modest gains", "The approach only marginally improves accuracy on MMLU (+0.4%)."),
         ("Data pruning", "Pruning improves CIFAR-10 accuracy by 1.2% over random pruning."),
     ]
-    config = {**_my_paper_list(work, rows), "outdir": "runs/mylist"}
-    (work / "my.yaml").write_text(yaml.safe_dump(config))
-    proc = run_snakemake(work, "--configfile", "my.yaml")
+    # a config file in a folder of its own, with the list beside it: its paths are relative to
+    # the file (issue 14), its outdir to the working directory
+    lists = work / "lists"
+    lists.mkdir()
+    _my_paper_list(lists, rows, base=work)
+    config = {"outdir": "runs/mylist", "corpus": {"sources": [_MINE]}}
+    (lists / "my.yaml").write_text(yaml.safe_dump(config))
+    proc = run_snakemake(work, "--configfile", "lists/my.yaml")
     # runs kept apart (issue 14): everything under the config's outdir, nothing in results/
     res = work / "runs" / "mylist"
     assert not (work / "results").exists() and not (work / "logs").exists()

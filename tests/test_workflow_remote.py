@@ -126,7 +126,7 @@ def test_file_and_remote_sources_merge_cache_and_fail_cleanly(
     ]
 
     # 1. online: fetch, merge, deduplicate
-    proc = snakemake(workdir, write_config(tmp_path / "online.yaml", sources))
+    proc = snakemake(workdir, write_config(workdir / "online.yaml", sources))
     assert proc.returncode == 0, describe(proc)
     corpus = pd.read_parquet(workdir / "results/corpus/papers.parquet")
     assert list(corpus["paper_id"]) == [
@@ -152,7 +152,7 @@ def test_file_and_remote_sources_merge_cache_and_fail_cleanly(
     assert len(list((workdir / "resources/http-cache").rglob("*.json"))) == 2
 
     # 2. offline: the params changed, so both remote sources run again, from the cache only
-    proc = snakemake(workdir, write_config(tmp_path / "offline.yaml", sources, offline=True))
+    proc = snakemake(workdir, write_config(workdir / "offline.yaml", sources, offline=True))
     assert proc.returncode == 0, describe(proc)
     assert len(httpserver.log) == sent
     assert "served from the cache" in (workdir / "results/logs/fetch_source/oa.log").read_text()
@@ -167,7 +167,7 @@ def test_file_and_remote_sources_merge_cache_and_fail_cleanly(
         "base_url": httpserver.url_for("/arxiv/api"),
         "min_interval": 0,
     }
-    proc = snakemake(workdir, write_config(tmp_path / "bad.yaml", [*sources, bad]))
+    proc = snakemake(workdir, write_config(workdir / "bad.yaml", [*sources, bad]))
     assert proc.returncode != 0
     assert not (workdir / "results/corpus/sources/bad.jsonl").exists()
     bad_log = (workdir / "results/logs/fetch_source/bad.log").read_text()

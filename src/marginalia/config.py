@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -183,6 +184,61 @@ def validate_config(config: Mapping[str, Any]) -> None:
         f"{head} (config/config.yaml and any --configfile; every key is described in "
         "config/README.md):\n  " + "\n  ".join(shown) + tail
     )
+
+
+#: config keys that hold a path (besides each source's ``path`` and ``ids_file``)
+PATH_KEYS = (("corpus", "http", "cache_dir"), ("extract", "benchmarks"), ("evaluation", "gold_dir"))
+SOURCE_PATH_KEYS = ("path", "ids_file")
+
+
+def _relative(value: Any, base: Path, workdir: Path) -> Any:
+    if not isinstance(value, str) or not value or Path(value).is_absolute():
+        return value
+    return os.path.relpath(base / value, workdir)
+
+
+def resolve_config_paths(
+    config: dict, configfiles: list[str | Path], workdir: str | Path = "."
+) -> None:
+    """Make the paths a ``--configfile`` sets relative to that file's folder, in place.
+
+    Snakemake lays the files over each other (the last that sets a key wins; a list such as
+    ``corpus.sources`` is replaced whole), so for every path key the file that set it last
+    decides its folder. The result is rewritten relative to the working directory, so a config
+    file works from any directory. ``outdir`` stays relative to the working directory (a run's
+    outputs never leave it); config/config.yaml, read through the Snakefile's ``configfile:``,
+    is not among ``configfiles`` and keeps its paths relative to the working directory.
+    """
+    wd = Path(workdir).resolve()
+    for name in configfiles:
+        path = Path(name).resolve()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue  # Snakemake reports a config file it cannot read
+        if not isinstance(data, Mapping):
+            continue
+        base = path.parent
+        for keys in PATH_KEYS:
+            node: Any = data
+            for key in keys:
+                node = node.get(key) if isinstance(node, Mapping) else None
+            if node is None:
+                continue
+            target: Any = config
+            for key in keys[:-1]:
+                target = target.get(key) if isinstance(target, dict) else None
+            if isinstance(target, dict) and keys[-1] in target:
+                target[keys[-1]] = _relative(node, base, wd)
+        given_corpus, merged_corpus = data.get("corpus"), config.get("corpus")
+        sources = given_corpus.get("sources") if isinstance(given_corpus, Mapping) else None
+        merged = merged_corpus.get("sources") if isinstance(merged_corpus, dict) else None
+        if isinstance(sources, list) and isinstance(merged, list) and len(sources) == len(merged):
+            for given, src in zip(sources, merged, strict=True):
+                if isinstance(given, Mapping) and isinstance(src, dict):
+                    for key in SOURCE_PATH_KEYS:
+                        if key in given and key in src:
+                            src[key] = _relative(given[key], base, wd)
 
 
 def check_config(config: dict, workdir: str | Path = ".") -> None:

@@ -8,10 +8,17 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from snakemake.utils import validate
 
-from marginalia.config import check_config, source_by_name, validate_config
+from marginalia.config import (
+    check_config,
+    resolve_config_paths,
+    source_by_name,
+    validate_config,
+)
 
-# ours first: a few lines naming the key and the closest valid one; Snakemake's own validation
-# (which then passes) fills in the schema's defaults
+# paths inside a --configfile are relative to that file (config/config.yaml's to the working
+# directory); then our check (a few lines naming the key and the closest valid one), then
+# Snakemake's own validation (which then passes) to fill in the schema's defaults
+resolve_config_paths(config, getattr(workflow, "overwrite_configfiles", None) or [])
 validate_config(config)
 validate(config, str(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"))
 check_config(config)

@@ -15,6 +15,7 @@ The comparison grammar is in :mod:`marginalia.extract.effects` (numbers in
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = ["effects_frame", "extract_corpus", "extract_effects", "gather_tables", "papers_frame"]
 
+log = logging.getLogger(__name__)
+
 # effects columns that extract_corpus adds to the fields of find_effects rows
 _ADDED_EFFECTS = (
     "paper_id",
@@ -66,7 +69,7 @@ def extract_effects(
     """
     paper_id = text(paper_id, strip=False)
     title = text(title, strip=False)
-    abstract = text(abstract, strip=False)
+    abstract = read_part(paper_id, text(abstract, strip=False))
     rows = find_effects(abstract, registry)
     out = []
     hedged: dict[tuple[int, int], tuple[str, str | None]] = {}  # a range's two rows share it
@@ -152,7 +155,10 @@ def extract_corpus(
     """
     ids = [text(v, strip=False) for v in _column(corpus_df, "paper_id")]
     titles = [text(v, strip=False) for v in _column(corpus_df, "title")]
-    abstracts = [text(v, strip=False) for v in _column(corpus_df, "abstract")]
+    abstracts = [
+        read_part(pid, text(v, strip=False))
+        for pid, v in zip(ids, _column(corpus_df, "abstract"), strict=True)
+    ]
     sources = _column(corpus_df, "source")
     years = _column(corpus_df, "year")
     ecols: dict[str, list[Any]] = {c: [] for c in EFFECTS}
@@ -177,6 +183,27 @@ def extract_corpus(
 
 
 _CHUNK = 2048  # abstracts per chunk in extract_corpus (bounds the memory of a stage)
+
+#: the longest text read as one abstract: ten times arXiv's limit (1,920 characters). The
+#: comparison grammar's cost grows faster than the length (a 500,000-character "abstract" took
+#: 26 s, 5 MB would take most of an hour), so a longer one is read up to here only: its
+#: offsets stay those of the full text, and the log names the paper.
+MAX_ABSTRACT_CHARS = 20_000
+
+
+def read_part(paper_id: str, abstract: str) -> str:
+    """The part of ``abstract`` that is read: all of it, or its first
+    :data:`MAX_ABSTRACT_CHARS` characters (with a warning naming the paper)."""
+    if len(abstract) <= MAX_ABSTRACT_CHARS:
+        return abstract
+    log.warning(
+        "paper %s: its abstract has %d characters; comparisons and hedges are read from the "
+        "first %d only (an abstract is rarely above 3,000)",
+        paper_id,
+        len(abstract),
+        MAX_ABSTRACT_CHARS,
+    )
+    return abstract[:MAX_ABSTRACT_CHARS]
 
 
 def _extract_chunk(
