@@ -353,3 +353,30 @@ def test_a_small_corpus_runs_through_the_cluster_generic_executor(tmp_path):
     assert set(effects["title"]) <= {r[0] for r in rows} and len(effects) >= 4
     again = run_snakemake(work, "--profile", str(profile), "results/effects.csv", cores=2)
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.slow
+def test_a_corpus_without_papers_or_comparisons_still_gives_a_report_that_says_so(tmp_path):
+    work = make_workdir(tmp_path)
+    (work / "empty.jsonl").write_text("")
+    papers = [
+        {"title": "A qualitative study", "abstract": "We discuss how benchmarks are built."},
+        {"title": "Position: evaluation", "abstract": "We argue that evaluation should change."},
+    ]
+    (work / "plain.jsonl").write_text("".join(json.dumps(p) + "\n" for p in papers))
+    for name, count in (("empty", 0), ("plain", 2)):
+        source = {"name": name, "type": "file", "path": f"{name}.jsonl"}
+        (work / f"{name}.yaml").write_text(yaml.safe_dump({"corpus": {"sources": [source]}}))
+        proc = run_snakemake(work, "--configfile", f"{name}.yaml")
+        out = proc.stdout + proc.stderr
+        # the model is skipped with its reason, the report renders and says so, the run ends
+        # with the summary
+        assert f"marginalia: {count} papers, 0 comparisons extracted, 0 in the model." in out
+        assert "Model: not fitted (no effects to model" in out
+        diag = json.loads((work / "results/model/diagnostics.json").read_text())
+        assert diag["status"] == "no effects to model" and not diag["ok"]
+        html = (work / "results/report.html").read_text()
+        assert "no effects to model" in html
+        log = (work / "results/logs/fit_model/fit_model.log").read_text()
+        assert "model skipped" in log and "FAILED" not in log
+    assert "holds no papers" in (work / "results/logs/fetch_source/empty.log").read_text()
