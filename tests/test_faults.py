@@ -26,8 +26,9 @@ import yaml
 from werkzeug import Request
 from werkzeug import Response as WResponse
 
+from wf import snakemake_command
+
 REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = REPO / ".venv" / "bin" / "snakemake"
 ATOM = "application/atom+xml; charset=utf-8"
 FEED = "arxiv/query_search_all-transformer_AND_cat-cs.LG_start0_max5.xml"
 
@@ -35,19 +36,9 @@ pytestmark = pytest.mark.slow
 
 
 def command(workdir: Path, *extra: str) -> list[str]:
-    return [
-        str(SNAKEMAKE if SNAKEMAKE.exists() else "snakemake"),
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--cores",
-        "2",
-        *extra,
-        "results/corpus/papers.parquet",
-        "--configfile",
-        str(workdir / "run.yaml"),
-    ]
+    return snakemake_command(
+        workdir, *extra, "results/corpus/papers.parquet", "--configfile", str(workdir / "run.yaml")
+    )
 
 
 def run(workdir: Path, *extra: str) -> subprocess.CompletedProcess:

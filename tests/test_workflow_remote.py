@@ -18,8 +18,9 @@ import yaml
 from werkzeug import Request
 from werkzeug import Response as WResponse
 
+from wf import snakemake_command
+
 REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = REPO / ".venv" / "bin" / "snakemake"
 ATOM = "application/atom+xml; charset=utf-8"
 
 pytestmark = pytest.mark.slow
@@ -28,18 +29,7 @@ PROCEEDINGS = "Proceedings of Workshop AEW10: Concepts in Information Theory and
 
 
 def snakemake(workdir: Path, configfile: Path) -> subprocess.CompletedProcess:
-    cmd = [
-        str(SNAKEMAKE if SNAKEMAKE.exists() else "snakemake"),
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--cores",
-        "2",
-        "results/corpus/papers.csv",
-        "--configfile",
-        str(configfile),
-    ]
+    cmd = snakemake_command(workdir, "results/corpus/papers.csv", "--configfile", str(configfile))
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=workdir)
 
 

@@ -40,10 +40,9 @@ def make_workdir(tmp_path: Path, overrides: dict | None = None, *, fast: bool = 
     return work
 
 
-def run_snakemake(
-    workdir: Path, *args: str, cores: int = 2, check: bool = True, timeout: int = 900
-) -> subprocess.CompletedProcess:
-    cmd = [
+def snakemake_command(workdir: Path, *args: str, cores: int = 2) -> list[str]:
+    """The project's Snakefile run in ``workdir`` (targets before any ``--configfile``)."""
+    return [
         str(SNAKEMAKE),
         "-s",
         str(REPO / "Snakefile"),
@@ -53,6 +52,12 @@ def run_snakemake(
         str(cores),
         *args,
     ]
+
+
+def run_snakemake(
+    workdir: Path, *args: str, cores: int = 2, check: bool = True, timeout: int = 900
+) -> subprocess.CompletedProcess:
+    cmd = snakemake_command(workdir, *args, cores=cores)
     env = dict(os.environ)
     proc = subprocess.run(
         cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=workdir
