@@ -1167,6 +1167,9 @@ def test_recovery_thins_the_posterior_above_its_budget_and_stores_float32():
     assert out.posterior["mu"].values[1, 1] == post["mu"].values[1, 4]
     assert out.posterior["theta"].dtype == np.float32
     assert out.log_likelihood["y"].shape == (2, 25, 6)
+    # the pointwise log-likelihood is stored in the recovered arrays' precision too (at 200,000
+    # comparisons PSIS-LOO's temporaries of a float64 one ran the model stage out of memory)
+    assert out.log_likelihood["y"].dtype == np.float32
     assert out.sample_stats.sizes["draw"] == 100  # divergences still counted on every draw
     # at least min_draws per chain, above the budget if need be: every 3rd draw keeps 34
     floor = recover_effects(
@@ -1177,6 +1180,7 @@ def test_recovery_thins_the_posterior_above_its_budget_and_stores_float32():
     full = recover_effects(xr.DataTree.from_dict({"posterior": post}), data, rng=1, max_values=1200)
     assert full.posterior.sizes["draw"] == 100 and "thinned_by" not in full.posterior.attrs
     assert full.posterior["theta"].dtype == np.float64
+    assert full.log_likelihood["y"].dtype == np.float64
 
 
 @pytest.mark.slow

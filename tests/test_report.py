@@ -704,3 +704,39 @@ def test_paper_card_says_how_many_runs_its_results_average(tmp_path, tables):
         "results averaged over 5 runs (“averaged over five seeds”: seed noise divided by 5)"
         in page.replace("<q>", "“").replace("</q>", "”")
     )
+
+
+ROW = re.compile(
+    r'<tr id="([^"]+)" data-flags="[^"]*" data-effect="[^"]*"[^>]*>\s*'
+    r'<td data-v="[^"]*"><a href="#([^"]+)"'
+)
+
+
+def test_large_corpora_table_follows_the_cards_and_figures_draw_a_sample(tmp_path, tables, report):
+    doc = render(tmp_path, tables, {"report": {"max_paper_cards": 3, "max_figure_points": 4}})
+    cards = re.findall(r'<article class="card" id="([^"]+)"', doc)
+    assert len(cards) == 3
+    rows = ROW.findall(doc)
+    every = ROW.findall(report)
+    # the table lists exactly the comparisons of the papers shown as cards...
+    assert {p for _, p in rows} <= set(cards)
+    assert sorted(rows) == sorted((r, p) for r, p in every if p in cards)
+    assert 0 < len(rows) < len(every)
+    # ...so every highlighted span of a card links to a row that exists
+    row_ids = {r for r, _ in rows}
+    links = re.findall(r'<a class="eff-link" href="#([^"]+)"', doc)
+    assert links and set(links) <= row_ids
+    text = " ".join(visible_text(doc).split())
+    assert f"lists the {len(rows)} comparisons of the first 3 of 24 papers" in text
+    assert f"all {len(every)} are in results/model/comparisons.csv" in text
+    # figures draw a seeded sample and say so; the counts still cover every comparison
+    assert text.count("A random sample of 4 of the") == 3
+    std = tables["standardized"]
+    pp = std[(std["family"] == "pp") & std["in_model"].astype(bool) & (std["se"] > 0)]
+    m = re.search(r'<figure class="fig" id="funnel">(.*?)</figure>', doc, flags=re.S)
+    legend = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).split())
+    assert f"A random sample of 4 of the {len(pp)} comparisons" in legend
+    for cls, n in pp["hedge_local"].fillna("none").replace("", "none").value_counts().items():
+        assert f"{cls} ({n})" in legend
+    # the full report has no such notes
+    assert "A random sample of" not in report and 'id="cmp-capped"' not in report

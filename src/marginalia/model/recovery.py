@@ -157,10 +157,22 @@ def _set_posterior(idata: xr.DataTree, new: Mapping[str, xr.DataArray]) -> None:
 
 
 def _add_pointwise(
-    idata: xr.DataTree, data: ModelData, loc: np.ndarray, var: np.ndarray, shape: tuple
+    idata: xr.DataTree,
+    data: ModelData,
+    loc: np.ndarray,
+    var: np.ndarray,
+    shape: tuple,
+    store: type = np.float64,
 ) -> None:
-    """log_likelihood (pointwise ``log N(y_k | loc_k, sqrt(var_k))``) and observed_data groups."""
-    loglik = -0.5 * (np.log(2 * np.pi * var) + (data.y[None, :] - loc) ** 2 / var)
+    """log_likelihood (pointwise ``log N(y_k | loc_k, sqrt(var_k))``, stored as ``store``) and
+    observed_data groups. Computed in blocks of draws: at 200,000 comparisons one float64
+    temporary of the whole (draws x comparisons) array is 1.3 GB, and the formula makes four."""
+    loglik = np.empty(loc.shape, dtype=store)
+    step = max(1, RECOVERY_CHUNK)
+    for start in range(0, loc.shape[0], step):
+        sl = slice(start, start + step)
+        v = var[sl]
+        loglik[sl] = -0.5 * (np.log(2 * np.pi * v) + (data.y[None, :] - loc[sl]) ** 2 / v)
     coords: dict[str, Any] = {"effect": list(data.effect_ids)}
     sample_coords = {
         d: idata.posterior.dataset.coords[d].values
@@ -301,7 +313,7 @@ def recover_effects(
         },
     )
     if log_likelihood:
-        _add_pointwise(idata, data, loc, var, shape)
+        _add_pointwise(idata, data, loc, var, shape, store)
     return idata
 
 

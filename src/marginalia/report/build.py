@@ -117,8 +117,12 @@ def build_report(
     inp = load_inputs(inputs)
     diag = diagnostics_view(inp.diagnostics)
     rows = comparison_rows(inp, config)
-    all_cards = paper_cards(inp, rows)
-    cards = all_cards[: opts["max_paper_cards"]] if opts["max_paper_cards"] else all_cards
+    cards, n_papers = paper_cards(inp, rows, opts["max_paper_cards"] or None)
+    # the table lists the comparisons of the papers shown as cards (every one when every
+    # paper has a card), so each highlighted span links to its row and the file stays small
+    shown = {c["paper_id"] for c in cards}
+    table_rows = rows if len(cards) == n_papers else [r for r in rows if r["paper_id"] in shown]
+    max_points = opts["max_figure_points"]
     head = headline(inp, rows, diag)
     estimates = head["estimates"]
     families = [f for f in ("pp", "log_ratio") if any(r["family"] == f for r in rows)]
@@ -130,9 +134,9 @@ def build_report(
         svg, dropped = figures.forest_figure(rows, opts["max_forest_rows"], fam, warn=warn)
         if svg:
             forest[fam] = {"svg": Markup(svg), "dropped": dropped}
-    hedge_svg = figures.hedge_figure(rows, estimates, "pp", warn=warn)
-    power_svg, power_x = figures.power_figure(rows, "pp")
-    funnel_svg = figures.funnel_figure(rows, "pp")
+    hedge_svg, hedge_sample = figures.hedge_figure(rows, estimates, "pp", warn, max_points)
+    power_svg, power_x, power_sample = figures.power_figure(rows, "pp", max_points)
+    funnel_svg, funnel_sample = figures.funnel_figure(rows, "pp", max_points)
     module_priors, priors_text = _module_priors(config)
     power_cols = set(inp.frame("power").columns)
     expected_power = ["effect_id", "mde", "power_reported", "power_plausible", "type_s", "type_m"]
@@ -144,9 +148,10 @@ def build_report(
         "files": inp.files,
         "diag": diag,
         "head": head,
-        "rows": rows,
+        "rows": table_rows,
+        "n_rows_total": len(rows),
         "cards": cards,
-        "n_cards_total": len(all_cards),
+        "n_cards_total": n_papers,
         "flags": FLAGS,
         "hedge_colors": figures.HEDGE_COLORS,
         "figs": {
@@ -155,6 +160,7 @@ def build_report(
             "power": Markup(power_svg) if power_svg else None,
             "power_x": power_x,
             "funnel": Markup(funnel_svg) if funnel_svg else None,
+            "sample": {"hedge": hedge_sample, "power": power_sample, "funnel": funnel_sample},
         },
         "power_missing": [c for c in expected_power if c not in power_cols],
         "power_summary": power_summary_view(inp.frame("power_summary")),
@@ -176,8 +182,9 @@ def build_report(
     }
     html = render(context)
     log.info(
-        "report: %d comparisons, %d paper cards, %.0f kB, built in %.1f s",
+        "report: %d comparisons (%d in the table), %d paper cards, %.0f kB, built in %.1f s",
         len(rows),
+        len(table_rows),
         len(cards),
         len(html.encode("utf-8")) / 1024,
         time.perf_counter() - t0,

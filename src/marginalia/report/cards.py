@@ -68,8 +68,11 @@ def _nearest(textv: str, needle: str, start: int, end: int) -> tuple[int, int] |
     return best, best + len(needle)
 
 
-def paper_cards(inp: Inputs, rows: list[dict], limit: int | None = None) -> list[dict]:
-    """One card per paper (corpus order): abstract with spans and hedge cues highlighted."""
+def paper_cards(inp: Inputs, rows: list[dict], limit: int | None = None) -> tuple[list[dict], int]:
+    """One card per paper (corpus order): abstract with spans and hedge cues highlighted.
+
+    Only the first ``limit`` papers get a card (None: all); returns (cards, number of papers).
+    """
     corpus, papers = inp.frame("corpus"), inp.frame("papers")
     info: dict[str, dict] = {}
     order: list[str] = []
@@ -154,4 +157,4 @@ def paper_cards(inp: Inputs, rows: list[dict], limit: int | None = None) -> list
                 "warnings": warnings,
             }
         )
-    return cards
+    return cards, len(order)

@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
@@ -98,6 +99,22 @@ def _jitter(n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-0.16, 0.16, n)
 
 
+#: (drawn, eligible) when a figure draws a random sample of its points, else None
+Sample = tuple[int, int] | None
+
+
+def _sample(pts: list[dict], max_points: int, seed: int) -> tuple[list[dict], Sample]:
+    """At most ``max_points`` of ``pts`` (0: all), a seeded random sample kept in order.
+
+    Above a few thousand points an SVG scatter grows by megabytes and the browser slows; the
+    figure's shape is the same on a sample, and the caption says it is one.
+    """
+    if not max_points or len(pts) <= max_points:
+        return pts, None
+    keep = np.sort(np.random.default_rng(seed).choice(len(pts), max_points, replace=False))
+    return [pts[i] for i in keep], (max_points, len(pts))
+
+
 def _limits(values: list[float], pad: float = 0.06) -> tuple[float, float]:
     v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     if v.size == 0:
@@ -118,21 +135,28 @@ def _warn(fig: Figure, warn: str | None) -> None:
 
 
 def hedge_figure(
-    rows: list[dict], estimates: list[dict], family: str = "pp", warn: str | None = None
-) -> str | None:
+    rows: list[dict],
+    estimates: list[dict],
+    family: str = "pp",
+    warn: str | None = None,
+    max_points: int = 0,
+) -> tuple[str | None, Sample]:
     """Reported effects (dots) and posterior class means (diamond + 90% interval) per class.
 
     Left panel: claim level (the comparison's own hedge); right: paper level (the paper's).
+    With more than ``max_points`` effects a random sample of them is drawn (the n per class
+    and the axis range still count every one). Returns (svg or None, the sample or None).
     """
-    pts = [r for r in rows if r["family"] == family and r["in_model"] and r["y"] is not None]
+    every = [r for r in rows if r["family"] == family and r["in_model"] and r["y"] is not None]
     est = [e for e in estimates if e["family"] == family and not e["is_contrast"]]
-    if not pts and not est:
-        return None
+    if not every and not est:
+        return None, None
+    pts, sample = _sample(every, max_points, seed=11)
     panels = [
         ("claim", "hedge_local", "Claim level: what authors called this number"),
         ("paper", "paper_hedge", "Paper level: how the abstract describes its results"),
     ]
-    values = [r["y"] for r in pts] + [
+    values = [r["y"] for r in every] + [
         x for e in est for x in (e["lo"], e["hi"], e["mean"]) if x is not None
     ]
     xlo, xhi = _limits(values)
@@ -143,10 +167,10 @@ def hedge_figure(
             classes = [
                 c
                 for c in HEDGE_COLORS
-                if any(r[col] == c for r in pts)
+                if any(r[col] == c for r in every)
                 or any(e["label"] == c and e["analysis"] == analysis for e in est)
             ]
-            extra = sorted({r[col] for r in pts if r[col] and r[col] not in HEDGE_COLORS})
+            extra = sorted({r[col] for r in every if r[col] and r[col] not in HEDGE_COLORS})
             classes += extra
             if not classes:
                 ax.set_axis_off()
@@ -200,7 +224,7 @@ def hedge_figure(
                         mew=0.9,
                         zorder=4,
                     )
-                n = len(ys)
+                n = sum(1 for r in every if r[col] == cls)
                 ax.text(
                     1.0,
                     i,
@@ -238,7 +262,7 @@ def hedge_figure(
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8.5)
         _warn(fig, warn)
-        return _svg(fig, f"hedge-{family}")
+        return _svg(fig, f"hedge-{family}"), sample
 
 
 def forest_figure(
@@ -364,19 +388,23 @@ def forest_figure(
         return _svg(fig, f"forest-{family}"), dropped
 
 
-def power_figure(rows: list[dict], family: str = "pp") -> tuple[str | None, str]:
+def power_figure(
+    rows: list[dict], family: str = "pp", max_points: int = 0
+) -> tuple[str | None, str, Sample]:
     """|reported effect| and MDE against test-set size n (or se when n is unknown).
 
-    Returns (svg or None, the x quantity used: "n", "se" or "" when nothing could be drawn).
+    Returns (svg or None, the x quantity used: "n", "se" or "" when nothing could be drawn,
+    the sample drawn when there were more than ``max_points`` comparisons, else None).
     """
     pts = [r for r in rows if r["family"] == family and r["mde"] is not None]
     if not pts:
-        return None, ""
+        return None, "", None
     with_n = [r for r in pts if r["n"] is not None and r["n"] > 0]
     xkey = "n" if with_n else "se"
     pts = with_n if with_n else [r for r in pts if r["se"] is not None and r["se"] > 0]
     if not pts:
-        return None, ""
+        return None, "", None
+    pts, sample = _sample(pts, max_points, seed=13)
     x = np.asarray([r[xkey] for r in pts], dtype=float)
     mde = np.asarray([r["mde"] for r in pts], dtype=float)
     rep = np.asarray([abs(r["y"]) if r["y"] is not None else np.nan for r in pts], dtype=float)
@@ -389,9 +417,19 @@ def power_figure(rows: list[dict], family: str = "pp") -> tuple[str | None, str]
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(10.5, 4.2), layout="constrained")
         ax = fig.subplots()
-        for xi, m, rv in zip(xj, mde, rep, strict=True):
-            if math.isfinite(rv):
-                ax.plot([xi, xi], [min(m, rv), max(m, rv)], color="#d0d0d0", lw=0.8, zorder=1)
+        fin = np.isfinite(rep)
+        # one collection, not a Line2D per comparison (thousands of artists are slow to draw)
+        ax.add_collection(
+            LineCollection(
+                [
+                    [(xi, min(m, rv)), (xi, max(m, rv))]
+                    for xi, m, rv in zip(xj[fin], mde[fin], rep[fin], strict=True)
+                ],
+                colors="#d0d0d0",
+                linewidths=0.8,
+                zorder=1,
+            )
+        )
         ax.scatter(
             xj,
             mde,
@@ -434,16 +472,20 @@ def power_figure(rows: list[dict], family: str = "pp") -> tuple[str | None, str]
         unit = "percentage points" if family == "pp" else family
         ax.set_ylabel(f"effect size ({unit})")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=8)
-        return _svg(fig, f"power-{family}"), xkey
+        return _svg(fig, f"power-{family}"), xkey, sample
 
 
-def funnel_figure(rows: list[dict], family: str = "pp") -> str | None:
+def funnel_figure(
+    rows: list[dict], family: str = "pp", max_points: int = 0
+) -> tuple[str | None, Sample]:
     """Contour-enhanced funnel plot: reported effect against its SE, by hedge class.
 
     The shaded wedge is |y| < 1.96 se (not distinguishable from zero at 5%, two-sided): a
     corpus of reported results that avoids the wedge, especially at large SEs, is what selection
     of significant results looks like (Peters et al. 2008). Only modelled comparisons with a
-    known SE are drawn; None when there are none.
+    known SE are drawn; None when there are none. With more than ``max_points`` a random
+    sample is drawn (the legend's counts and the axis range count every one); the second value
+    is that sample, or None.
     """
     pts = [
         r
@@ -455,10 +497,13 @@ def funnel_figure(rows: list[dict], family: str = "pp") -> str | None:
         and r["se"] > 0
     ]
     if not pts:
-        return None
+        return None, None
+    top = max(float(r["se"]) for r in pts) * 1.15
+    local = [r["hedge_local"] or "none" for r in pts]
+    counts = {cls: local.count(cls) for cls in HEDGE_COLORS}
+    pts, sample = _sample(pts, max_points, seed=17)
     y = np.asarray([r["y"] for r in pts], dtype=float)
     se = np.asarray([r["se"] for r in pts], dtype=float)
-    top = float(se.max()) * 1.15
     grid = np.linspace(0.0, top, 50)
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(6.2, 4.0), layout="constrained")
@@ -469,14 +514,14 @@ def funnel_figure(rows: list[dict], family: str = "pp") -> str | None:
                 ax.plot(sign * z * grid, grid, color=MUTED, lw=0.8, ls=style, zorder=1)
         ax.axvline(0.0, color="#bbbbbb", lw=0.8, zorder=1)
         for cls, color in HEDGE_COLORS.items():
-            mine = np.asarray([(r["hedge_local"] or "none") == cls for r in pts])
-            if mine.any():
+            mine = np.asarray([(r["hedge_local"] or "none") == cls for r in pts], dtype=bool)
+            if counts[cls]:  # in the legend with its full count, even if none was sampled
                 ax.scatter(
-                    y[mine], se[mine], s=26, color=color, zorder=3, label=f"{cls} ({mine.sum()})"
+                    y[mine], se[mine], s=26, color=color, zorder=3, label=f"{cls} ({counts[cls]})"
                 )
         ax.set_ylim(top, 0.0)  # small SEs at the top, as in a funnel plot
         unit = "percentage points" if family == "pp" else family
         ax.set_xlabel(f"reported effect y ({unit})")
         ax.set_ylabel("standard error se (inverted)")
         ax.legend(loc="lower right", fontsize=8, title="claim hedge", title_fontsize=8)
-        return _svg(fig, f"funnel-{family}")
+        return _svg(fig, f"funnel-{family}"), sample
