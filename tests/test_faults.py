@@ -4,15 +4,15 @@ complete, the response cache holds only whole entries, and the rerun gives the s
 run that was never interrupted. The API server fails every other request throughout, so the
 corpus is also complete only because the retries work.
 
-The model stage's own interruption is covered where its outputs are written: every output is
-written atomically (tests/test_tables.py) and a job killed by a signal leaves its outputs
-incomplete, which Snakemake reruns (``rerun-incomplete`` in profiles/default).
+The workflow killed in the middle of the model stage is tested next to the default run it
+reuses as its reference (tests/test_workflow.py,
+``test_killed_while_fitting_then_rerun_gives_the_uninterrupted_tables``); every output is also
+written atomically (tests/test_tables.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -26,7 +26,7 @@ import yaml
 from werkzeug import Request
 from werkzeug import Response as WResponse
 
-from wf import snakemake_command
+from wf import in_own_group, kill_group, snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
 ATOM = "application/atom+xml; charset=utf-8"
@@ -129,21 +129,11 @@ def test_killed_while_fetching_then_rerun_gives_the_uninterrupted_corpus(
         server.hold, server.count = True, 0
         server.in_flight.clear()
         server.release.clear()
-        job = subprocess.Popen(
-            command(work),
-            cwd=work,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: the signal reaches every job
-        )
         try:
-            assert server.in_flight.wait(120), "the fetch never reached the server"
-            os.killpg(job.pid, sig)
-            job.wait(60)
+            with in_own_group(command(work), work) as job:
+                assert server.in_flight.wait(120), "the fetch never reached the server"
+                kill_group(job, sig, timeout=60)
         finally:
-            if job.poll() is None:
-                os.killpg(job.pid, signal.SIGKILL)
-                job.wait(10)
             server.release.set()
             server.hold = False
         time.sleep(0.5)  # the held answer goes nowhere

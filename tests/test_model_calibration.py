@@ -144,7 +144,7 @@ def test_validate_model_runs_one_job_per_data_set(tmp_path):
         tmp_path,
         {
             "validation": {
-                "n_datasets": 2,
+                "n_datasets": 1,
                 "design": "synthetic",
                 "n_papers": [20, 25],
                 "draws": 150,
@@ -160,15 +160,15 @@ def test_validate_model_runs_one_job_per_data_set(tmp_path):
         parts = line.split()
         if len(parts) == 2 and parts[0] in ("simulate_dataset", "fit_simulated"):
             counts[parts[0]] = int(parts[1])
-    assert counts == {"simulate_dataset": 6, "fit_simulated": 6}  # 3 studies x 2 data sets
+    assert counts == {"simulate_dataset": 3, "fit_simulated": 3}  # 3 studies x 1 data set
     run_snakemake(work, "validate_model", cores=4)
     out = work / "results/validation"
     sbc = pd.read_csv(out / "sbc.csv")
     assert set(sbc["study"]) == {"sbc", "hedge_from_y", "hedge_from_theta"}
-    assert (sbc["n_datasets"] == 2).all() and (sbc["n_rank"] == 49).all()
+    assert (sbc["n_datasets"] == 1).all() and (sbc["n_rank"] == 49).all()
     mis = pd.read_csv(out / "misspecification.csv")
     assert list(mis["study"]) == ["sbc", "hedge_from_y", "hedge_from_theta"]
     assert "<svg" in (out / "sbc_ecdf.svg").read_text()
-    assert len(list((out / "sbc/fits").glob("*.json"))) == 2
+    assert len(list((out / "sbc/fits").glob("*.json"))) == 1
     # the standardized effects were not needed: the design is synthetic
     assert not (work / "results/model/effects_standardized.parquet").exists()

@@ -12,6 +12,7 @@ from pathlib import Path
 import arviz as az
 import numpy as np
 import pandas as pd
+import pymc as pm
 import pytest
 import xarray as xr
 import yaml
@@ -327,6 +328,11 @@ def test_marginal_loglik_is_the_dense_multivariate_normal(tau, kind):
     expected = stats.multivariate_normal(np.zeros(data.n_effects), cov).logpdf(resid)
     got = float(marginal_loglik(resid, noise_var, tau_paper, tau_bench, group, tau_effect).eval())
     assert got == pytest.approx(expected, rel=1e-10, abs=1e-10)
+    with pm.Model():  # the grouping as pm.Data, as the models hold it: the same value
+        lik = marginal_loglik(
+            resid, noise_var, tau_paper, tau_bench, group, tau_effect, as_data=True
+        )
+        assert float(lik.eval()) == pytest.approx(expected, rel=1e-10, abs=1e-10)
 
 
 @pytest.mark.parametrize(("n_papers", "n_benches"), [(15, 6), (5, 14)])
@@ -357,6 +363,11 @@ def test_sparse_cross_block_is_the_dense_multivariate_normal(n_papers, n_benches
     expected = stats.multivariate_normal(np.zeros(n), cov).logpdf(resid)
     got = float(marginal_loglik(resid, noise_var, tau_paper, tau_bench, group, tau_effect).eval())
     assert got == pytest.approx(expected, rel=1e-10)
+    with pm.Model():
+        lik = marginal_loglik(
+            resid, noise_var, tau_paper, tau_bench, group, tau_effect, as_data=True
+        )
+        assert float(lik.eval()) == pytest.approx(expected, rel=1e-10)
     # the perturbation draws average to the exact conditional mean of theta - mu
     draws = 20_000
     ones = np.ones(draws)

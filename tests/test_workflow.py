@@ -7,13 +7,16 @@ import html
 import json
 import os
 import re
+import shutil
+import signal
+import time
 
 import pandas as pd
 import pytest
 import yaml
 
 from marginalia.columns import CORPUS, EFFECTS, PAPERS
-from wf import REPO, make_workdir, run_snakemake
+from wf import REPO, in_own_group, kill_group, make_workdir, run_snakemake, snakemake_command
 
 
 def test_lint_is_clean(tmp_path):
@@ -123,10 +126,16 @@ def _v(x) -> str:
     return "" if pd.isna(x) else f"{float(x):.10g}"
 
 
-def test_full_run_on_the_embedded_corpus_then_nothing_to_do(tmp_path):
+@pytest.fixture(scope="module")
+def embedded_run(tmp_path_factory):
+    """The default run on the embedded corpus, with the production sampler settings."""
+    work = make_workdir(tmp_path_factory.mktemp("embedded"), fast=False)
+    return work, run_snakemake(work, cores=2)
+
+
+def test_full_run_on_the_embedded_corpus_then_nothing_to_do(embedded_run):
     # the production sampler settings: the primary fits must pass the diagnostic gate
-    work = make_workdir(tmp_path, fast=False)
-    proc = run_snakemake(work, cores=2)
+    work, proc = embedded_run
     res = work / "results"
     # the answer at the end of the run (issue 14): the few lines of `python -m marginalia summary`
     assert "marginalia: 93 papers," in proc.stdout
@@ -228,6 +237,66 @@ def test_full_run_on_the_embedded_corpus_then_nothing_to_do(tmp_path):
     # A second run has nothing to do.
     proc = run_snakemake(work)
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+#: the tables of the model and power stages (everything but timings and the HTML's date)
+MODEL_TABLES = (
+    "model/summary.csv",
+    "model/hedge_classes.csv",
+    "model/comparisons.csv",
+    "model/loo.csv",
+    "model/sensitivity.csv",
+    "model/checks.csv",
+    "power.csv",
+    "power_summary.csv",
+)
+
+
+def _kill_while_fitting(work, sig, *extra: str, fit: int = 2) -> None:
+    """Start the workflow, wait until the model stage has begun its ``fit``-th fit, and send
+    ``sig`` to Snakemake's whole process group."""
+    log = work / "results/logs/fit_model/fit_model.log"
+    log.unlink(missing_ok=True)
+    with in_own_group(snakemake_command(work, *extra), work) as job:
+        deadline = time.monotonic() + 600
+        while not (log.exists() and f"model fit {fit} of" in log.read_text()):
+            assert job.poll() is None, "the workflow ended before the model stage was killed"
+            assert time.monotonic() < deadline, f"the model stage never reached fit {fit}"
+            time.sleep(0.2)
+        kill_group(job, sig)
+
+
+def test_killed_while_fitting_then_rerun_gives_the_uninterrupted_tables(embedded_run, tmp_path):
+    """Issue 13, item 3: SIGTERM, then SIGKILL, to the whole process group in the middle of the
+    model stage. Nothing half-written is taken as complete (the rerun plans the model stage
+    and everything after it), and the rerun gives the same tables as the run that was never
+    interrupted (same seed: the fits are deterministic)."""
+    ref = embedded_run[0]
+    expected = {name: pd.read_csv(ref / "results" / name) for name in MODEL_TABLES}
+    work = tmp_path / "work"
+    shutil.copytree(ref, work, symlinks=True)  # mtimes kept: upstream stays complete
+    upstream = {p: p.read_bytes() for p in (work / "results").rglob("*") if p.suffix == ".parquet"}
+    upstream = {p: b for p, b in upstream.items() if "model" not in p.parts}
+    _kill_while_fitting(work, signal.SIGTERM, "--forcerun", "fit_model", fit=2)
+    # the SIGTERM left the model stage to redo: this run starts it again, and is killed too
+    _kill_while_fitting(work, signal.SIGKILL, fit=1)
+    leftovers = [p.name for p in (work / "results/model").glob(".*.tmp")]
+    assert not leftovers, f"half-written files left behind: {leftovers}"
+    # a killed Snakemake cannot remove its lock: the rerun says so, --unlock lifts it
+    locked = run_snakemake(work, check=False)
+    assert locked.returncode != 0 and "unlock" in (locked.stdout + locked.stderr).lower()
+    run_snakemake(work, "--unlock")
+    plan = run_snakemake(work, "-n", "--quiet", "rules").stdout
+    for rule in ("fit_model", "analyze_power", "render_report"):
+        assert rule in plan, f"{rule} not planned after the kill:\n{plan}"
+    assert "fetch_source" not in plan and "extract_shard" not in plan
+    run_snakemake(work)
+    for path, content in upstream.items():
+        assert path.read_bytes() == content, f"{path} changed"
+    for name, table in expected.items():
+        pd.testing.assert_frame_equal(pd.read_csv(work / "results" / name), table, obj=name)
+    diag = json.loads((work / "results/model/diagnostics.json").read_text())
+    assert diag["ok"] is True
 
 
 _MINE = {"name": "mine", "type": "file", "path": "mine.csv"}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -68,3 +71,29 @@ def run_snakemake(
             f"--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}"
         )
     return proc
+
+
+@contextmanager
+def in_own_group(cmd: list[str], cwd: Path) -> Iterator[subprocess.Popen]:
+    """``cmd`` started as its own process group (a signal to the group reaches Snakemake and
+    every job it runs, as a user's Ctrl-C or a scheduler's kill does); whatever is still running
+    at the end of the block is killed."""
+    job = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield job
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+            job.wait(10)
+
+
+def kill_group(job: subprocess.Popen, sig: int, timeout: float = 120) -> None:
+    """Send ``sig`` to ``job``'s whole process group and wait for Snakemake to end."""
+    os.killpg(job.pid, sig)
+    job.wait(timeout)

@@ -10,9 +10,11 @@ this parameterisation: docs/model.md.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -57,10 +59,49 @@ __all__ = [
 ]
 
 
-def _scatter(values: Any, col: np.ndarray, n: int) -> Any:
-    """Sum of ``values`` over the effects of each of ``n`` shared columns (PyTensor)."""
-    mine = np.flatnonzero(col >= 0)
-    return pt.zeros(n)[col[mine]].inc(values[mine])
+def likelihood_arrays(group: Grouping) -> tuple[dict[str, Any], tuple[bool, ...]]:
+    """The grouping as the arrays :func:`marginal_loglik` reads, and its layout.
+
+    The larger shared block (papers, usually) is eliminated in closed form and the smaller one
+    kept (its Schur complement gets a Cholesky factor). ``e_*``/``k_*``: the effects with a
+    shared level of the eliminated/kept block, their columns and the number of columns;
+    ``cell_*``/``pair_*``: the cross block's cells and within-level cell pairs
+    (:func:`marginalia.model.crossblock.cross_cells`). The layout, ``(papers eliminated, any
+    eliminated column, any kept column, any cross cell)``, is all of the grouping the graph
+    holds as constants; everything else goes in as ``pm.Data``, so fits of other comparisons
+    with the same layout share one compiled model.
+    """
+    papers_first = group.shared_papers.size >= group.shared_benches.size
+    (col_e, n_e), (col_k, n_k) = sorted(
+        [(group.paper_col, group.shared_papers.size), (group.bench_col, group.shared_benches.size)],
+        key=lambda b: -b[1],
+    )
+    e_eff, k_eff = np.flatnonzero(col_e >= 0), np.flatnonzero(col_k >= 0)
+    cells = cross_cells(col_e, col_k)
+    a, b = cells.pair_a, cells.pair_b
+    arrays = {
+        "lone_paper": group.lone_paper,
+        "lone_bench": group.lone_bench,
+        "e_effects": e_eff,
+        "e_cols": col_e[e_eff],
+        "e_levels": np.int64(n_e),
+        "k_effects": k_eff,
+        "k_cols": col_k[k_eff],
+        "k_levels": np.int64(n_k),
+        "cell_effects": cells.effects,
+        "cell_of": cells.cell,
+        "n_cells": np.int64(cells.n_cells),
+        "cell_e": cells.cell_e,
+        "cell_k": cells.cell_k,
+        "pair_a": a,
+        "pair_b": b,
+        "pair_e": cells.cell_e[a],
+        "pair_ka": cells.cell_k[a],
+        "pair_kb": cells.cell_k[b],
+    }
+    layout = (bool(papers_first), bool(n_e), bool(n_k), bool(n_e and cells.n_cells))
+    # the sizes as Python ints (PyTensor takes a 0-d array for a shape only as a tensor)
+    return {k: np.asarray(v) if np.ndim(v) else int(v) for k, v in arrays.items()}, layout
 
 
 def marginal_loglik(
@@ -70,6 +111,8 @@ def marginal_loglik(
     tau_bench: Any,
     group: Grouping,
     tau_effect: Any = 0.0,
+    *,
+    as_data: bool = False,
 ) -> Any:
     """log N(resid | 0, Sigma) with the paper, benchmark and effect terms integrated out.
 
@@ -81,49 +124,83 @@ def marginal_loglik(
     the benchmark block ``A`` is diagonal (an effect has one paper and one benchmark), so the
     larger block is eliminated in closed form and only the Schur complement of the smaller one
     (``S >= I``: well conditioned even at tau = 0) needs a Cholesky factor.
+
+    ``as_data`` (inside a model) puts the grouping's arrays in as ``pm.Data`` (``lik_index``,
+    ``lik_lone``; :func:`_packed_data`) instead of constants (:func:`likelihood_arrays`).
     """
+    arrays, layout = likelihood_arrays(group)
+    if as_data:
+        arrays = _packed_data(arrays)
+    return _integrated(resid, noise_var, tau_paper, tau_bench, tau_effect, arrays, layout)
+
+
+def _packed_data(arrays: dict[str, Any]) -> dict[str, Any]:
+    """The grouping's arrays as two ``pm.Data`` (``lik_lone``: the two per-effect float rows;
+    ``lik_index``: every integer array and size, after a table of offsets) and views into
+    them. nutpie hands every shared variable to its compiled C callbacks one by one, and their
+    compile time grows with each (about half a second apiece): two instead of sixteen."""
+    names = [k for k in arrays if k not in ("lone_paper", "lone_bench")]
+    parts = [np.atleast_1d(np.asarray(arrays[k], dtype=np.int64)) for k in names]
+    offsets = np.cumsum([len(names) + 1] + [p.size for p in parts])
+    packed = pm.Data("lik_index", np.concatenate([offsets, *parts]).astype(np.int64))
+    lone = pm.Data("lik_lone", np.stack([arrays["lone_paper"], arrays["lone_bench"]]))
+    out: dict[str, Any] = {"lone_paper": lone[0], "lone_bench": lone[1]}
+    for i, name in enumerate(names):
+        view = packed[packed[i] : packed[i + 1]]
+        out[name] = view[0] if np.ndim(arrays[name]) == 0 else view
+    return out
+
+
+def _integrated(
+    resid: Any,
+    noise_var: Any,
+    tau_paper: Any,
+    tau_bench: Any,
+    tau_effect: Any,
+    g: dict[str, Any],
+    layout: tuple[bool, ...],
+) -> Any:
+    """:func:`marginal_loglik` on its arrays ``g`` (constants or ``pm.Data``) and layout."""
+    papers_first, has_e, has_k, has_cells = layout
     d = (
         noise_var
         + pt.sqr(tau_effect)
-        + pt.sqr(tau_paper) * group.lone_paper
-        + pt.sqr(tau_bench) * group.lone_bench
+        + pt.sqr(tau_paper) * g["lone_paper"]
+        + pt.sqr(tau_bench) * g["lone_bench"]
     )
     w = 1.0 / d
     rw = resid * w
     quad = pt.sum(resid * rw)
     logdet = pt.sum(pt.log(d))
-    blocks = sorted(
-        [
-            (tau_paper, group.paper_col, group.shared_papers.size),
-            (tau_bench, group.bench_col, group.shared_benches.size),
-        ],
-        key=lambda b: -b[2],
-    )
-    (tau_e, col_e, n_e), (tau_k, col_k, n_k) = blocks  # eliminated (larger), kept
-    if n_e:
-        d_e = 1.0 + pt.sqr(tau_e) * _scatter(w, col_e, n_e)
-        q_e = tau_e * _scatter(rw, col_e, n_e)
+    tau_e, tau_k = (tau_paper, tau_bench) if papers_first else (tau_bench, tau_paper)
+
+    def scatter(values: Any, block: str) -> Any:  # sum over the effects of each shared column
+        return pt.zeros(g[f"{block}_levels"])[g[f"{block}_cols"]].inc(values[g[f"{block}_effects"]])
+
+    if has_e:
+        d_e = 1.0 + pt.sqr(tau_e) * scatter(w, "e")
+        q_e = tau_e * scatter(rw, "e")
         quad = quad - pt.sum(pt.sqr(q_e) / d_e)
         logdet = logdet + pt.sum(pt.log(d_e))
-    if n_k:
-        q_k = tau_k * _scatter(rw, col_k, n_k)
-        s = pt.diag(1.0 + pt.sqr(tau_k) * _scatter(w, col_k, n_k))
-        cells = cross_cells(col_e, col_k) if n_e else None
-        if cells is not None and cells.n_cells:
+    if has_k:
+        n_k = g["k_levels"]
+        q_k = tau_k * scatter(rw, "k")
+        s = pt.diag(1.0 + pt.sqr(tau_k) * scatter(w, "k"))
+        if has_cells:
             # the cross block, cell by cell (crossblock.py): sum_j c_j c_j' / d_j over the
             # pairs of cells within an eliminated level, never a dense (levels x B) matrix
-            c = pt.zeros(cells.n_cells)[cells.cell].inc(w[cells.effects])
-            g = 1.0 / d_e
-            pair = c[cells.pair_a] * c[cells.pair_b] * g[cells.cell_e[cells.pair_a]]
-            cross = pt.zeros((n_k, n_k))[cells.cell_k[cells.pair_a], cells.cell_k[cells.pair_b]]
-            s = s - pt.sqr(tau_e * tau_k) * cross.inc(pair)
-            lin = pt.zeros(n_k)[cells.cell_k].inc(c * (q_e * g)[cells.cell_e])
+            c = pt.zeros(g["n_cells"])[g["cell_of"]].inc(w[g["cell_effects"]])
+            ginv = 1.0 / d_e
+            pair = c[g["pair_a"]] * c[g["pair_b"]] * ginv[g["pair_e"]]
+            cross = pt.zeros((n_k, n_k))[g["pair_ka"], g["pair_kb"]].inc(pair)
+            s = s - pt.sqr(tau_e * tau_k) * cross
+            lin = pt.zeros(n_k)[g["cell_k"]].inc(c * (q_e * ginv)[g["cell_e"]])
             q_k = q_k - tau_e * tau_k * lin
         chol = pt.linalg.cholesky(s)
         y = pt.linalg.solve_triangular(chol, q_k, lower=True)
         quad = quad - pt.sum(pt.sqr(y))
         logdet = logdet + 2.0 * pt.sum(pt.log(pt.diag(chol)))
-    n = group.paper_col.size
+    n = pt.shape(g["lone_paper"])[0]
     return -0.5 * (n * math.log(2.0 * math.pi) + logdet + quad)
 
 
@@ -133,22 +210,33 @@ def _noise_variance(data: ModelData, sigma_run: Any, sigma_unknown: Any) -> Any:
     se = pm.Data("se", data.se_filled, dims="effect")
     known = pm.Data("se_known", data.se_known.astype(np.int8), dims="effect")
     s = pt.switch(pt.eq(known, 1), se, sigma_unknown)
-    return pt.sqr(s) + pt.sqr(sigma_run) * data.run_share + data.range_var
+    # one shared variable for both rows (see _packed_data)
+    extra = pm.Data("noise_terms", np.stack([data.run_share, data.range_var]))
+    return pt.sqr(s) + pt.sqr(sigma_run) * extra[0] + extra[1]
 
 
-def _noise_priors(priors: Priors) -> tuple[Any, Any]:
+def _prior_data(priors: Priors) -> Any:
+    """The priors' numbers as one ``pm.Data`` vector (``prior_values``, in the order of the
+    fields of :class:`Priors`), read as ``priors.<field>``: the pp and log_ratio fits, and runs
+    with other priors, share one compiled model."""
+    fields = [f.name for f in dataclasses.fields(priors)]
+    values = pm.Data("prior_values", np.array([float(getattr(priors, f)) for f in fields]))
+    return SimpleNamespace(**{f: values[i] for i, f in enumerate(fields)})
+
+
+def _noise_priors(priors: Any) -> tuple[Any, Any]:
     sigma_run = pm.LogNormal(
-        "sigma_run", mu=math.log(priors.sigma_run_median), sigma=priors.sigma_run_log_sd
+        "sigma_run", mu=pt.log(priors.sigma_run_median), sigma=priors.sigma_run_log_sd
     )
     sigma_unknown = pm.LogNormal(
         "sigma_unknown",
-        mu=math.log(priors.sigma_unknown_median),
+        mu=pt.log(priors.sigma_unknown_median),
         sigma=priors.sigma_unknown_log_sd,
     )
     return sigma_run, sigma_unknown
 
 
-def _variance_priors(priors: Priors) -> tuple[Any, Any, Any, Any]:
+def _variance_priors(priors: Any) -> tuple[Any, Any, Any, Any]:
     """tau_paper, tau_bench, tau_effect and sigma_run with the priors of DESIGN.md §4 (total SD
     half-t3, Dirichlet variance shares, log-normal sigma_run as in :func:`_noise_priors`),
     sampled in coordinates the likelihood separates (docs/model.md, "The variance ridge").
@@ -182,17 +270,17 @@ def _variance_priors(priors: Priors) -> tuple[Any, Any, Any, Any]:
         + math.lgamma(2.0)
         - math.lgamma(1.5)
         - 0.5 * math.log(3.0 * math.pi)
-        - math.log(scale)
+        - pt.log(scale)
         - 2.0 * pt.log1p(t2 / (3.0 * scale**2))
     )
     log_x_e = log_1m_rho + log_v  # not log(x_e): exp underflows at extreme logit rho
     log_shares = [2.0 * log_tp - 2.0 * log_t, 2.0 * log_tb - 2.0 * log_t, log_x_e - 2.0 * log_t]
-    log_dir = math.lgamma(3.0 * a) - 3.0 * math.lgamma(a) + (a - 1.0) * sum(log_shares)
+    log_dir = pt.gammaln(3.0 * a) - 3.0 * pt.gammaln(a) + (a - 1.0) * sum(log_shares)
     log_sigma = 0.5 * (log_rho + log_v)
-    mu_s, sd_s = math.log(priors.sigma_run_median), priors.sigma_run_log_sd
+    mu_s, sd_s = pt.log(priors.sigma_run_median), priors.sigma_run_log_sd
     log_p_sigma = (
         -log_sigma
-        - math.log(sd_s)
+        - pt.log(sd_s)
         - 0.5 * math.log(2.0 * math.pi)
         - 0.5 * pt.sqr((log_sigma - mu_s) / sd_s)
     )
@@ -289,6 +377,7 @@ def build_hierarchical_model(
     explicit = explicit_benches(group, selection_weight is not None, explicit_above)
     coords = data.coords() | {"shared_bench": [data.benches[i] for i in group.shared_benches]}
     with pm.Model(coords=coords) as model:
+        prior = _prior_data(priors)
         pm.Data("paper_idx", data.paper_idx, dims="effect")
         pm.Data("bench_idx", data.bench_idx, dims="effect")
         hedge_idx = pm.Data("hedge_idx", data.hedge_idx, dims="effect")
@@ -297,31 +386,34 @@ def build_hierarchical_model(
         # validation data sets) compile to the same graph, which numba caches on disk
         y_obs = pm.Data("y_obs", data.y, dims="effect")
 
-        mu = pm.Normal("mu", mu=priors.mu_mean, sigma=priors.mu_sd)
-        mean = mu + pm.Normal("beta_upto", 0.0, priors.beta_upto_sd) * upto
+        mu = pm.Normal("mu", mu=prior.mu_mean, sigma=prior.mu_sd)
+        mean = mu + pm.Normal("beta_upto", 0.0, prior.beta_upto_sd) * upto
         if hedge_in_mean:
             if len(data.hedges) > 1:
-                free = pm.Normal("beta_hedge_free", 0.0, priors.beta_hedge_sd, dims="hedge_free")
+                free = pm.Normal("beta_hedge_free", 0.0, prior.beta_hedge_sd, dims="hedge_free")
                 beta_values = pt.concatenate([pt.zeros(1), free])
             else:
                 beta_values = pt.zeros(1)
             beta_hedge = pm.Deterministic("beta_hedge", beta_values, dims="hedge")
             mean = mean + beta_hedge[hedge_idx]
-        tau_paper, tau_bench, tau_effect, sigma_run = _variance_priors(priors)
+        tau_paper, tau_bench, tau_effect, sigma_run = _variance_priors(prior)
         sigma_unknown = pm.LogNormal(
             "sigma_unknown",
-            mu=math.log(priors.sigma_unknown_median),
-            sigma=priors.sigma_unknown_log_sd,
+            mu=pt.log(prior.sigma_unknown_median),
+            sigma=prior.sigma_unknown_log_sd,
         )
         noise_var = _noise_variance(data, sigma_run, sigma_unknown)
         lik_group = group
         if explicit:  # the shared benchmarks' effects sampled, papers still integrated out
             v_shared = _explicit_bench_effects(group, tau_bench, mu)
-            mean = mean + pt.concatenate([v_shared, pt.zeros(1)])[group.bench_col]
+            bench_col = pm.Data("shared_bench_col", group.bench_col, dims="effect")
+            mean = mean + pt.concatenate([v_shared, pt.zeros(1)])[bench_col]
             lik_group = group.papers_only()
         pm.Potential(
             "y_marginal",
-            marginal_loglik(y_obs - mean, noise_var, tau_paper, tau_bench, lik_group, tau_effect),
+            marginal_loglik(
+                y_obs - mean, noise_var, tau_paper, tau_bench, lik_group, tau_effect, as_data=True
+            ),
         )
         if selection_weight is not None:
             # Vevea & Woods (2005) with a fixed weight: a comparison with y/se below 1.96 is
@@ -336,7 +428,7 @@ def build_hierarchical_model(
                 noise_var
                 + pt.sqr(tau_effect)
                 + pt.sqr(tau_paper)
-                + pt.sqr(tau_bench) * lik_group.lone_bench
+                + pt.sqr(tau_bench) * model["lik_lone"][1]
             )
             se = pt.switch(pt.eq(model["se_known"], 1), model["se"], 1.0)
             z = (SELECTION_Z * se - mean) / pt.sqrt(var)
@@ -346,42 +438,38 @@ def build_hierarchical_model(
             reported = (1.0 - below) + omega * below
             pm.Potential("selection", -pt.sum(pt.log(reported)))
     model.marginalia_signature = structure_signature(
-        data,
-        priors,
-        group,
+        model="hierarchical",
+        hedges=tuple(data.hedges),
+        layout=likelihood_arrays(lik_group)[1],
         hedge_in_mean=hedge_in_mean,
         selection=selection_weight is not None,
         explicit_benches=explicit,
-        # nutpie keeps a compiled model's coordinates: the explicit form's benchmark names
-        shared_bench_names=list(coords["shared_bench"]) if explicit else [],
+        # the explicit form's benchmarks are parameters: their number, which are centred, and
+        # their names (nutpie keeps a compiled model's coordinates) are part of the graph
+        shared_benches=_explicit_layout(group, coords["shared_bench"]) if explicit else (),
     )
     return model
 
 
-def structure_signature(data: ModelData, priors: Priors, group: Grouping, **flags: Any) -> str:
-    """A digest of everything a hierarchical model's graph holds as constants: the grouping,
-    the range spreads, the runs averaged, the hedge classes, the priors and the model flags.
+def _explicit_layout(group: Grouping, names: list) -> tuple:
+    """The shared benchmarks' names and which of them are centred (explicit form)."""
+    counts = np.bincount(group.bench_col[group.bench_col >= 0], minlength=len(names))
+    return tuple(names), tuple(bool(c) for c in counts >= CENTRED_MIN_EFFECTS)
+
+
+def structure_signature(**flags: Any) -> str:
+    """A digest of everything a model's graph holds as constants, given as ``flags``: the model
+    kind and, for the hierarchical models, the hedge classes, the model flags and the
+    likelihood's layout (which block is eliminated; :func:`likelihood_arrays`).
 
     Two models with the same digest differ only in their ``pm.Data`` values (``y_obs``, ``se``,
-    ``se_known``, ``upto``, the indices, ``selection_omega``), so one compiled model serves both
-    (:func:`marginalia.model.sampling.compile_model`).
+    ``se_known``, ``upto``, ``noise_terms``, the grouping's ``lik_index`` and ``lik_lone``, the
+    priors' ``prior_values``, the indices, ``selection_omega``), whatever their numbers of
+    comparisons, papers and benchmarks, so one compiled model serves both
+    (:func:`marginalia.model.sampling.compile_model`): the claim fit, its sensitivity fits on
+    other comparisons, the leave-paper-out refits and the other family's fit compile once.
     """
-    h = hashlib.sha256()
-    for arr in (
-        group.paper_col,
-        group.bench_col,
-        group.shared_papers,
-        group.shared_benches,
-        data.range_var,
-        data.run_share,
-    ):
-        a = np.ascontiguousarray(arr)
-        h.update(repr((a.dtype.str, a.shape)).encode())
-        h.update(a.tobytes())
-    h.update(repr((data.n_effects, len(data.papers), len(data.benches), data.hedges)).encode())
-    h.update(repr(priors).encode())
-    h.update(repr(sorted(flags.items())).encode())
-    return h.hexdigest()
+    return hashlib.sha256(repr(sorted(flags.items())).encode()).hexdigest()
 
 
 def selection_model(omega: float) -> Callable[..., pm.Model]:
@@ -407,10 +495,13 @@ def build_complete_pooling_model(
 ) -> pm.Model:
     """Comparison model: one mean for every effect (no hedge, paper or benchmark terms)."""
     with pm.Model(coords={"effect": list(data.effect_ids)}) as model:
-        mu = pm.Normal("mu", mu=priors.mu_mean, sigma=priors.mu_sd)
-        sigma_run, sigma_unknown = _noise_priors(priors)
+        prior = _prior_data(priors)
+        mu = pm.Normal("mu", mu=prior.mu_mean, sigma=prior.mu_sd)
+        sigma_run, sigma_unknown = _noise_priors(prior)
         sd = pt.sqrt(_noise_variance(data, sigma_run, sigma_unknown))
-        pm.Normal("y", mu=mu, sigma=sd, observed=data.y, dims="effect")
+        y_obs = pm.Data("y_obs", data.y, dims="effect")
+        pm.Normal("y", mu=mu, sigma=sd, observed=y_obs, dims="effect")
+    model.marginalia_signature = structure_signature(model="complete_pooling")
     return model
 
 
@@ -423,9 +514,13 @@ def build_no_pooling_model(
     sqrt(no_pooling_sd^2 + s_k^2 + sigma_run^2))``) and drawn after sampling.
     """
     with pm.Model(coords={"effect": list(data.effect_ids)}) as model:
-        sigma_run, sigma_unknown = _noise_priors(priors)
-        total = pt.sqrt(priors.no_pooling_sd**2 + _noise_variance(data, sigma_run, sigma_unknown))
-        pm.Potential("y_marginal", pm.logp(pm.Normal.dist(0.0, total), data.y).sum())
+        prior = _prior_data(priors)
+        sigma_run, sigma_unknown = _noise_priors(prior)
+        noise = _noise_variance(data, sigma_run, sigma_unknown)
+        total = pt.sqrt(pt.sqr(prior.no_pooling_sd) + noise)
+        y_obs = pm.Data("y_obs", data.y, dims="effect")
+        pm.Potential("y_marginal", pm.logp(pm.Normal.dist(0.0, total), y_obs).sum())
+    model.marginalia_signature = structure_signature(model="no_pooling")
     return model
 
 
