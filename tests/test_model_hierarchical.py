@@ -1230,3 +1230,46 @@ def test_a_thinned_recovery_keeps_the_draws_the_gate_needs():
     )
     strict = ModelSettings.from_config({"thresholds": {"min_ess_tail_per_chain": 150}})
     assert kept_draws_per_chain(strict) == 300
+
+
+def test_complete_pooling_log_likelihood_is_thinned_to_the_budget_and_float32():
+    """The comparison model without effects to recover: its pointwise log-likelihood was
+    computed for every draw in float64 (6.4 GB at 200,000 comparisons x 4,000 draws, which
+    PSIS-LOO's temporaries multiplied past 24 GB). Now the same budget as the recovered arrays,
+    and the values are the log-likelihood of the kept draws."""
+    import pymc as pm
+
+    from marginalia.model.likelihood import build_complete_pooling_model
+    from marginalia.model.recovery import pointwise_only
+
+    df, _, _ = grouped_example()
+    data = prepare_data(df, "pp", "claim")  # 6 effects
+    model = build_complete_pooling_model(data, priors_for("pp"))
+    rng = np.random.default_rng(3)
+    post = xr.Dataset(
+        {
+            "mu": (("chain", "draw"), rng.normal(2.0, 0.5, size=(2, 100))),
+            "sigma_run": (("chain", "draw"), rng.uniform(0.5, 1.5, size=(2, 100))),
+            "sigma_unknown": (("chain", "draw"), rng.uniform(1.0, 2.0, size=(2, 100))),
+        },
+        coords={"chain": [0, 1], "draw": np.arange(100)},
+    )
+    full = pm.compute_log_likelihood(
+        xr.DataTree.from_dict({"posterior": post}), model=model, progressbar=False
+    )
+    # 1,200 values, a budget of 300: every 4th draw (2 x 25 x 6)
+    out = pointwise_only(model, data.n_effects, max_values=300)(
+        xr.DataTree.from_dict({"posterior": post}), 0, True
+    )
+    assert out.posterior.attrs["thinned_by"] == 4 and out.posterior.sizes["draw"] == 25
+    ll = out.log_likelihood["y"]
+    assert ll.dtype == np.float32 and ll.shape == (2, 25, 6)
+    np.testing.assert_allclose(
+        ll.values, full.log_likelihood["y"].values[:, ::4, :], rtol=1e-6, atol=1e-6
+    )
+    # within the budget: every draw, float64, as before
+    same = pointwise_only(model, data.n_effects, max_values=1200)(
+        xr.DataTree.from_dict({"posterior": post}), 0, True
+    )
+    assert same.log_likelihood["y"].dtype == np.float64
+    assert same.log_likelihood["y"].shape == (2, 100, 6)

@@ -21,7 +21,7 @@ from marginalia.errors import MarginaliaError
 from marginalia.model.data import NO_EFFECTS, ModelData, prepare_data
 from marginalia.model.diagnostics import sample_gated
 from marginalia.model.likelihood import HIERARCHICAL_KINDS, MODEL_BUILDERS
-from marginalia.model.recovery import class_means, posterior_draws, recovery
+from marginalia.model.recovery import class_means, pointwise_only, posterior_draws, recovery
 from marginalia.model.settings import ModelSettings
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,12 @@ def fit_data(
             data,
             kind,
             priors,
+            settings.max_recovered_values,
+            min_draws=kept_draws_per_chain(settings),
+        )
+        or pointwise_only(
+            model,
+            data.n_effects,
             settings.max_recovered_values,
             min_draws=kept_draws_per_chain(settings),
         ),

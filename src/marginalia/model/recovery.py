@@ -30,6 +30,7 @@ __all__ = [
     "posterior_draws",
     "recover_effects",
     "recovery",
+    "pointwise_only",
     "thin_posterior",
 ]
 
@@ -348,6 +349,33 @@ def thin_posterior(
 
 
 Recover = Callable[[xr.DataTree, int, bool], xr.DataTree]
+
+
+def pointwise_only(
+    model: Any, n_effects: int, max_values: int | None = None, min_draws: int = 1
+) -> Recover:
+    """The ``recover`` step of a model with nothing to recover (complete pooling): the
+    posterior thinned to the budget as in :func:`recover_effects` and the pointwise
+    log-likelihood of the kept draws (``pm.compute_log_likelihood``), float32 when thinned.
+
+    Without it the log-likelihood of every draw was computed in float64: at 200,000
+    comparisons and 4,000 draws 6.4 GB, and PSIS-LOO's temporaries of it ran the 100,000-paper
+    model stage out of memory after every fit had passed its gate."""
+
+    def recover(idata: xr.DataTree, seed: int, log_likelihood: bool) -> xr.DataTree:
+        import pymc as pm
+
+        thin = thin_posterior(idata, n_effects, max_values, min_draws)
+        if log_likelihood:
+            idata = pm.compute_log_likelihood(
+                idata, model=model, extend_inferencedata=True, progressbar=False
+            )
+            if thin > 1:
+                ll = idata.log_likelihood.to_dataset()
+                idata["log_likelihood"] = xr.DataTree(ll.astype(np.float32))
+        return idata
+
+    return recover
 
 
 def recovery(
