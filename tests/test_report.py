@@ -728,7 +728,7 @@ def test_large_corpora_table_follows_the_cards_and_figures_draw_a_sample(tmp_pat
     assert links and set(links) <= row_ids
     text = " ".join(visible_text(doc).split())
     assert f"lists the {len(rows)} comparisons of the first 3 of 24 papers" in text
-    assert f"all {len(every)} are in results/model/comparisons.csv" in text
+    assert f"all {len(every)} are in this run's model/comparisons.csv and power.csv" in text
     # figures draw a seeded sample and say so; the counts still cover every comparison
     assert text.count("A random sample of 4 of the") == 3
     std = tables["standardized"]
