@@ -1273,3 +1273,29 @@ def test_complete_pooling_log_likelihood_is_thinned_to_the_budget_and_float32():
     )
     assert same.log_likelihood["y"].dtype == np.float64
     assert same.log_likelihood["y"].shape == (2, 100, 6)
+
+
+def test_a_corpus_where_no_effect_has_a_standard_error_is_still_modelled(tmp_path):
+    """Issue 13's catalogue: every comparison lacks an SE (no benchmark size anywhere). The
+    noise comes from sigma_unknown's prior and the data; the selection fits, which need known
+    SEs, are left out; every output is written."""
+    n = 12
+    df = effects_table(
+        effect_id=[f"p{i // 2}#{i % 2 + 1}" for i in range(n)],
+        y=np.linspace(-1.0, 6.0, n),
+        se=[np.nan] * n,
+        benchmark=["GSM8K", "MATH", ""] * 4,
+        hedge_local=["none", "marginal", "strong"] * 4,
+    )
+    res = run_model(df, FAST | {"compare_models": False})
+    assert res.diagnostics["status"] == "fitted"
+    names = [f["name"] for f in res.diagnostics["fits"]]
+    assert "pp_claim" in names and not any("selection" in name for name in names)
+    assert set(res.sensitivity["sensitivity"]) >= {"primary", "hedge_in_mean"}
+    assert not res.sensitivity["sensitivity"].str.startswith("selection").any()
+    claim = res.comparisons[res.comparisons["analysis"] == "claim"]
+    assert len(claim) == n and np.isfinite(claim["theta_mean"]).all()
+    assert "sigma_unknown" in set(res.summary["parameter"])
+    paths = {k: tmp_path / f"{k}.out" for k in OUTPUT_KEYS}
+    write_outputs(res, paths)
+    assert all(p.stat().st_size > 0 for p in paths.values())
