@@ -409,10 +409,19 @@ def build_hierarchical_model(
             bench_col = pm.Data("shared_bench_col", group.bench_col, dims="effect")
             mean = mean + pt.concatenate([v_shared, pt.zeros(1)])[bench_col]
             lik_group = group.papers_only()
+        # the grouping's arrays once, for the likelihood and for the digest's layout (the cross
+        # cells cost a sort of every comparison)
+        lik_arrays, layout = likelihood_arrays(lik_group)
         pm.Potential(
             "y_marginal",
-            marginal_loglik(
-                y_obs - mean, noise_var, tau_paper, tau_bench, lik_group, tau_effect, as_data=True
+            _integrated(
+                y_obs - mean,
+                noise_var,
+                tau_paper,
+                tau_bench,
+                tau_effect,
+                _packed_data(lik_arrays),
+                layout,
             ),
         )
         if selection_weight is not None:
@@ -440,7 +449,7 @@ def build_hierarchical_model(
     model.marginalia_signature = structure_signature(
         model="hierarchical",
         hedges=tuple(data.hedges),
-        layout=likelihood_arrays(lik_group)[1],
+        layout=layout,
         hedge_in_mean=hedge_in_mean,
         selection=selection_weight is not None,
         explicit_benches=explicit,
