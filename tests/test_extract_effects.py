@@ -997,3 +997,76 @@ def test_percent_changes_of_distances_and_lengths_are_relative():
     ]
     r = one("Our policy shortens answer length by about 41% without hurting accuracy.")
     assert (r["delta"], r["scale"], r["aspect"]) == (-41.0, "relative", "efficiency")
+
+
+def test_a_percentage_with_the_math_echo_of_an_html_page_is_read_once():
+    # arXiv's HTML pages, copied as text, repeat a TeX percentage after it
+    text = "The adapter gives an absolute gain of 1.4%percent1.41.4\\%1.4 % in exact match."
+    qs = find_quantities(text)
+    assert [(text[q.start : q.end], q.value) for q in qs] == [("1.4%percent1.41.4\\%1.4 %", 1.4)]
+    r = one(text)
+    assert (r["delta"], r["unit"], r["scale"]) == (1.4, "percent", "absolute")
+    r = one("Pretraining needs a mere 12%percent1212\\% of the usual tokens.")
+    assert (r["delta"], r["aspect"]) == (12.0, "efficiency")
+
+
+def test_a_level_set_against_competitor_levels_gives_one_pair_each():
+    out = rows(
+        "The ranker reaches a hit rate of 71% on the shopping logs, beating baselines such as "
+        "BM25 (52%), DSSM (58%), and ColBERT (63%)."
+    )
+    assert [(r["baseline"], r["treatment"], r["delta"], r["direction"]) for r in out] == [
+        (52.0, 71.0, 19.0, "better"),
+        (58.0, 71.0, 13.0, "better"),
+        (63.0, 71.0, 8.0, "better"),
+    ]
+    assert {r["scale"] for r in out} == {"absolute"}
+    r = one("The agent resolves 18.4% of the tickets, compared to the previous best of 11.0%.")
+    assert (r["baseline"], r["treatment"], r["delta"]) == (11.0, 18.4, 7.4)
+    r = one(
+        "Our planner succeeds in 64% of episodes with only 5 demonstrations, whereas imitation "
+        "learning reaches only 23%."
+    )
+    assert (r["baseline"], r["treatment"], r["delta"]) == (23.0, 64.0, 41.0)
+    r = one(
+        "It scores 58.2% on the test split, surpassing the strongest prior model that gets 52.9%."
+    )
+    assert (r["baseline"], r["treatment"], r["delta"]) == (52.9, 58.2, 5.3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the same system on two benchmarks: no competitor
+        "The model gets 45% on the first suite, while achieving 60% on the second.",
+        # a share of a resource, not a competitor's level
+        "It keeps 90% of the accuracy, compared to training on 10% of the data.",
+        # a difference after "by", not a level
+        "Trained on 3% of the corpus, the model surpassed the baseline by an average of 4.5%.",
+    ],
+)
+def test_levels_that_are_not_set_against_a_competitor_make_no_pair(text):
+    assert all(r["baseline"] is None for r in rows(text))
+
+
+def test_a_change_noun_before_as_large_as_is_a_comparison():
+    r = one("Adding distractor passages causes accuracy drops as large as 38% on long inputs.")
+    assert (r["delta"], r["qualifier"], r["direction"]) == (-38.0, "up_to", "worse")
+    r = one("The curriculum brings gains as high as 6.5 points on the hardest split.")
+    assert (r["delta"], r["unit"], r["qualifier"]) == (6.5, "points", "up_to")
+
+
+def test_percent_more_of_a_count_and_percent_change_of_a_unit_level_are_relative():
+    out = rows("The generated suites exercise 24.5% more branches and catch 17% more faults.")
+    assert [(r["delta"], r["scale"]) for r in out] == [(24.5, "relative"), (17.0, "relative")]
+    r = one("The reranker reaches an MRR of 0.412 (+9.3%) on the dev queries.")
+    assert (r["treatment"], r["delta"], r["scale"]) == (0.412, 9.3, "relative")
+    r = one("Pruning cuts the number of input columns by 71% before decoding.")
+    assert (r["delta"], r["scale"], r["aspect"], r["direction"]) == (
+        -71.0,
+        "relative",
+        "efficiency",
+        "better",
+    )
+    # a comparative adjective is not a count
+    assert one("The probe is 4% more accurate than the linear baseline.")["scale"] == "ambiguous"

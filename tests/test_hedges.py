@@ -96,6 +96,23 @@ def hedge_of(abstract: str, title: str = "A title") -> str:
         ("FooNet sets a new state of the art on COCO.", "strong", "sets a new state of the art"),
         ("It achieves strong performance across tasks.", "strong", "strong performance"),
         ("Our analysis shows FooNet is the most accurate detector.", "strong", "the most accurate"),
+        (
+            "FooNet achieves the best overall accuracy on all six sets.",
+            "strong",
+            "achieves the best overall accuracy",
+        ),
+        ("FooNet ranked the 1st place in the shared task.", "strong", "ranked the 1st place"),
+        # a minimising "only"/"just" on a number counts for the paper too
+        ("Pruning loses only 0.3 mIoU at half the FLOPs.", "marginal", "only 0.3"),
+        ("FooNet doubles speed with an accuracy loss of just 0.2%.", "marginal", "just 0.2%"),
+        (
+            "FooNet shows only a 0.4% AUROC degradation.",
+            "marginal",
+            "only a 0.4% AUROC degradation",
+        ),
+        # "negligible"/"minimal" sizing a cost the method adds
+        ("The gating block adds negligible parameters.", "marginal", "negligible parameters"),
+        ("FooNet incurs minimal extra latency.", "marginal", "minimal extra latency"),
     ],
 )
 def test_paper_cue_classes(sentence: str, expected: str, span: str) -> None:
@@ -149,6 +166,11 @@ def test_both_kinds_make_mixed_and_spans_follow_text_order() -> None:
         OWN + "Notably, FooNet improves accuracy by 3%.",
         OWN + "FooNet improves upon the previous state-of-the-art by 2 points.",
         OWN + "FooNet outperforms state-of-the-art methods on ImageNet.",
+        # best-in-class wording about a baseline, and "minimal" on a non-cost
+        OWN + "We compare with the best accuracy reported by prior work.",
+        OWN + "Previous detectors achieve the best accuracy but run slowly.",
+        OWN + "FooNet needs minimal supervision.",
+        OWN + "It is just as fast with just 3 layers.",
     ],
 )
 def test_paper_exclusions(abstract: str) -> None:

@@ -24,6 +24,9 @@ from marginalia.extract.patterns import (
     CHANGE_VERB_RE,
     COMPARATIVE_START_RE,
     COMPARED_END_RE,
+    COMPETITOR_BETWEEN_RE,
+    COMPETITOR_CLOSE_RE,
+    COMPETITOR_NEXT_RE,
     FROM_END_RE,
     FROM_LABEL_TO_RE,
     FROM_PAREN_RE,
@@ -251,7 +254,69 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
         end = b.end + 1 if text[b.end : b.end + 1] == ")" else b.end
         used.update((i, i + 1))
         out.append(_pair(a.start, end, b, a, a, b))
+    _competitor_levels(doc, qs, used, out)
     return out
+
+
+def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[Effect]) -> None:
+    """A level and the levels of the competitors it is set against: "a win rate of 79% ...,
+    outperforming Random Forest (46%), fastprop (39%)" gives 79 vs 46 and 79 vs 39; "12.5% of
+    issues, compared to the previous best of 3.8%"; "80% ..., where behavior cloning reaches
+    only 20%". Counts between the two levels ("with as few as 8 demonstrations") are skipped."""
+    text = doc.text
+    n = len(qs)
+    for i in range(n - 1):
+        a = qs[i]
+        if i in used or a.kind != "num" or a.sign or a.family not in (PERCENT, SCORE):
+            continue
+        j = i + 1
+        while j < n and qs[j].family == BARE and qs[j].kind == "num" and qs[j].start - a.end < 130:
+            j += 1  # a count in between
+        if j >= n or j in used:
+            continue
+        b = qs[j]
+        if b.kind != "num" or b.sign or b.family != a.family or b.start - a.end > 160:
+            continue
+        if is_year(a) or not same_sentence(doc, a.start, b.start):
+            continue
+        between = text[a.end : b.start]
+        for q in qs[i + 1 : j]:  # the counts in between read as words
+            between = (
+                between[: q.start - a.end] + "n" * (q.end - q.start) + between[q.end - a.end :]
+            )
+        m = COMPETITOR_BETWEEN_RE.fullmatch(between)
+        if m is None or OF_REFERENCE_RE.match(doc.right(b.end, 80)):
+            continue
+        if OF_REFERENCE_RE.match(doc.right(a.end, 80)):  # "2% of the tokens": a share
+            continue
+        paren = text[b.start - 1 : b.start] == "(" or text[: b.start].rstrip().endswith("(")
+        close = COMPETITOR_CLOSE_RE.match(text, b.end) if paren else None
+        if paren and close is None:
+            continue
+        if single_comparison(doc, a) is not None:
+            continue
+        used.update(range(i, j + 1))
+        end = close.end() if close is not None and text[close.end() - 1] == ")" else b.end
+        out.append(_pair(a.start, end, b, a, a, b))
+        if close is None:
+            continue
+        # the next competitors of the list: "), fastprop (39%), and Chemprop (36%)"
+        k, prev_end = j + 1, close.end() - 1
+        while k < n and k not in used:
+            c = qs[k]
+            nxt = COMPETITOR_NEXT_RE.fullmatch(text, prev_end, c.start)
+            if nxt is None or c.kind != "num" or c.sign or c.family != a.family:
+                break
+            c_close = COMPETITOR_CLOSE_RE.match(text, c.end)
+            if c_close is None or text[c_close.end() - 1] != ")":
+                break
+            used.add(k)
+            start = prev_end + 1
+            while text[start] in " ,":
+                start += 1
+            pair = _pair(start, c_close.end(), c, a, a, c)
+            out.append(pair)
+            k, prev_end = k + 1, c_close.end() - 1
 
 
 def _is_year_pair(q: Quantity) -> bool:

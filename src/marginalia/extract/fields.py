@@ -47,6 +47,7 @@ from marginalia.extract.patterns import (
     LIST_BETWEEN_RE,
     METRIC_RIGHT_STOP_RE,
     MINIMIZER_RE,
+    MORE_COUNT_RIGHT_RE,
     NAMED_RE,
     NO_OBJECT_RE,
     OTHERS_RE,
@@ -459,6 +460,10 @@ def _scale(doc: Doc, e: Effect, unit: str) -> str:
         return prev.extra["scale"]
     if e.aspect == EFF or e.metric in UNBOUNDED_METRICS:
         return "relative"  # a % change of a quantity that is not itself a percentage
+    if e.kind == "paren" and e.treatment is not None and 0 < e.treatment < 1:
+        return "relative"  # "0.6156 (+36.41%)": a 0-1 level cannot move by 36 points
+    if MORE_COUNT_RIGHT_RE.match(near_right):
+        return "relative"  # "32% more lines", "20% fewer mutants survive": a count's change
     return "ambiguous"
 
 

@@ -61,7 +61,10 @@ PRED_ADJ = (ADJ_STRONG | ADJ_MARG) - words("strong limited little major big grea
 # Other trigger tokens, each with its own handler.
 NEG_TRIGGERS = words("not doesn don didn fail fails failed evidence no without")
 SOTA_TRIGGERS = words("state states state-of-the-art state-of-the-arts states-of-the-art sota")
-OTHER_TRIGGERS = words("much far highly heavily critically margin margins most only superior")
+OTHER_TRIGGERS = words(
+    "much far highly heavily critically margin margins most only just merely superior best "
+    "highest first 1st"
+)
 TRIGGERS = ADV_STRONG | ADV_MARG | ADJ_STRONG | ADJ_MARG | NEG_TRIGGERS | SOTA_TRIGGERS
 TRIGGERS = TRIGGERS | OTHER_TRIGGERS
 
@@ -163,6 +166,14 @@ RX_ADV_FWD = re.compile(
 RX_ADJ_FWD = re.compile(
     rf"(?:\s+(?:or|to)\s+(?:no|zero)|,\s+if\s+any,)?"  # "small to no gains", "limited, if any,"
     rf"(?:\s*,?\s+(?:and\s+|or\s+)?{MOD}){{0,2}}?\s+(?P<head>{EFFECT_NOUN})\b"
+)
+# "negligible parameters", "minimal extra latency": a cost a method adds, sized by a word that
+# only ever describes amounts (not "small model" or "minimal supervision")
+COST_ADJ = words("negligible minimal")
+RX_COST_FWD = re.compile(
+    r"(?:\s+(?:extra|additional|added|inference|training|computational|memory|gpu|runtime))?"
+    r"\s+(?P<head>parameters?|params|latency|memory|compute|computation|storage|runtime|"
+    r"flops|time|footprint)\b"
 )
 RX_STRONG_FWD = re.compile(rf"(?:\s+[\w-]+)?\s+(?P<head>{STRONG_ONLY_NOUN}|{EFFECT_NOUN})\b")
 RX_LITTLE_NO = re.compile(rf"\s+(?:to|or)\s+no\s+(?:[\w-]+\s+)?(?P<head>{EFFECT_NOUN})\b")
@@ -268,6 +279,23 @@ RX_SOTA_BASELINE = re.compile(
     r"surpass\w*|beat\w*|rival\w*|match\w*|against|upon|with|to|advance|advancing|even|"
     r"competitive|comparable|close)\s+(?:(?:a|an|the|new)\s+)*(?:\w+\s+)?$"
 )
+# "achieves the best performance", "obtains the highest overall accuracy": a best-in-class
+# claim about the paper's own result (anchored after "best"/"highest")
+RX_TOP_FWD = re.compile(
+    r"\s+(?:(?:overall|average|quantitative|mean|performance|detection|classification|"
+    r"segmentation|retrieval|zero-shot|f1)\s+){0,2}"
+    r"(?P<head>performance|accuracy|results?|scores?|f1|auc|success\s+rates?|win\s+rates?)\b"
+)
+RX_TOP_LEFT = re.compile(
+    r"\b(?:achiev\w*|attain\w*|obtain\w*|deliver\w*|yield\w*|reach\w*|record\w*|produc\w*|"
+    r"demonstrat\w*|show(?:s|ing)?|gets?)\s+the\s+$"
+)
+# "ranks (the) 1st place", "won first place": a best-in-class result (anchored at the ordinal)
+RX_PLACE_FWD = re.compile(r"\s+place\b")
+RX_PLACE_LEFT = re.compile(
+    r"\b(?:rank\w*|won|wins?|winning|took|takes|secur\w*|achiev\w*|claim\w*|obtain\w*)"
+    r"\s+(?:the\s+)?$"
+)
 RX_BEST_FWD = re.compile(
     r"\s+(?P<head>sensitive|accurate|efficient|cost-effective|robust|effective|precise|powerful|"
     r"capable|performant)\b"
@@ -276,7 +304,9 @@ RX_BEST_TARGET = re.compile(
     r"\b(?:with|to|than|against|over|versus|vs\.?|outperform\w*|surpass\w*|beat\w*|"
     r"match\w*|rival\w*|behind|of)\s+(?:the\s+)?$"
 )
-RX_ONLY_NUM = re.compile(r"only\s+(?:(?:a|an|about|approximately|approx\.?|around|roughly|~)\s*)?")
+RX_ONLY_NUM = re.compile(
+    r"(?:only|just|merely)\s+(?:(?:a|an|about|approximately|approx\.?|around|roughly|~)\s*)?"
+)
 RX_ONLY_EFFECT_RIGHT = re.compile(rf"(?:\s+[\w-]+){{0,2}}?\s+(?:{EFFECT_NOUN}|{COMP})\b")
 RX_ONLY_OF_RIGHT = re.compile(r"\s*(?:of|out\s+of)\b")
 # "a gap of only 0.6 points", "the speedup is only 1.1x": an effect noun owns the number

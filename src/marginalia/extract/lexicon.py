@@ -82,7 +82,7 @@ METRIC_WORDS: dict[str, Metric] = {
     **_entries("data samples examples labels annotations tokens token", "data", EFF, True),
     **_entries("comparisons queries calls evaluations", "number of comparisons", EFF, True),
     # counts of things a method spends (not percentages): a % change of them is relative
-    **_entries("chunks retrievals requests lookups rounds passes", "count", EFF, True),
+    **_entries("chunks retrievals requests lookups rounds passes columns", "count", EFF, True),
     **_entries("layers", "layers", EFF, True),
     **_entries("length lengths", "length", EFF, True),
     **_entries("usage", "usage", EFF, True),

@@ -272,7 +272,7 @@ def find_quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     for m in _number_matches(text):
         q = _read(m, text)
-        if q is not None:
+        if q is not None and (not out or q.start >= out[-1].end):  # (not inside an echo)
             out.append(q)
     low = text.lower()
     if len(low) != len(text):  # a few characters change length when lower-cased
@@ -358,9 +358,11 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
         )
     num = g("r1")
     if num is not None:
+        fam, pp, glued, su = _family(g("r1u"))
+        if fam == PERCENT and text.startswith("percent", end):
+            end = _math_echo_end(text, end, num)
         if _glued_after(text, end):
             return None
-        fam, pp, glued, su = _family(g("r1u"))
         if start and text[start - 1] == "$":
             if text[end : end + 1] == "$":
                 end += 1  # "$5\%$": the math mode closes after the unit
@@ -386,6 +388,16 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
             integer="." not in num,
         )
     return None
+
+
+def _math_echo_end(text: str, end: int, num: str) -> int:
+    """The end of the MathML echo that arXiv's HTML pages leave after a percentage copied as
+    text: "0.3%percent0.30.3\\%0.3 %" and "10%percent1010\\%" read as "0.3%" and "10%" (the
+    rendered number, the element's name, its TeX source and the number again); ``end`` when
+    no echo follows."""
+    n = re.escape(num)
+    m = re.compile(rf"percent(?:{n}){{1,2}}\\?%(?:\s?{n}\s?%)?").match(text, end)
+    return m.end() if m else end
 
 
 def _read_word(m: re.Match[str], text: str) -> Quantity | None:

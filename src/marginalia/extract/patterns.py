@@ -23,7 +23,7 @@ def word_set(words: str) -> frozenset[str]:
 
 
 _QUAL = (
-    r"(?P<up_to>up[\s-]*to|as\s+(?:much|high|many)\s+as|a\s+maximum\s+of|maximum\s+of)"
+    r"(?P<up_to>up[\s-]*to|as\s+(?:much|high|many|large|big|great)\s+as|a\s+maximum\s+of|maximum\s+of)"
     r"|(?P<at_least>more\s+than|over|at\s+least|above|in\s+excess\s+of|greater\s+than|"
     r"upwards\s+of|exceeding|>|\u2265|>=|\\?geq?)"
     r"|(?P<at_most>less\s+than|fewer\s+than|under|below|at\s+most|no\s+more\s+than|"
@@ -69,6 +69,8 @@ CHANGE_OF_END_RE = re.compile(
     r"\s+(?:of|by|ranging\s+from|reaching)(?:\s+(?:only|just|merely|a\s+mere))?\s*$",
     _I,
 )
+# a change noun right before the number's qualifier: "drops as large as 73%", "gains up to 4"
+CHANGE_NOUN_END_RE = re.compile(rf"(?<![\w-])(?:{CHANGE_NOUN})\s*$", _I)
 VERB_END_RE = re.compile(
     r"(?<![\w-])(?:remov|reduc|cut|sav|prun|eliminat|compress|shrink|increas|improv|boost|"
     r"rais|lower|decreas|lower)\w*\s*$",
@@ -150,6 +152,8 @@ FUNCTION_WORDS = word_set(
 NO_OBJECT_RE = re.compile(r"\s*by", _I)
 TRAILING_WORD_RE = re.compile(r"[\w-]+$")
 # performance metrics that are not percentages: a % change of them is relative
+# "% more/fewer" and a plural noun right after the number: a change of a count
+MORE_COUNT_RIGHT_RE = re.compile(r"\s*(?:more|fewer)\s+(?![a-z]+ly\b)[a-z]{3,}s\b")
 UNBOUNDED_METRICS = frozenset(
     ("FID", "FVD", "LPIPS", "perplexity", "regret", "reward", "emissions", "error")
 )
@@ -316,6 +320,26 @@ LEVEL_LEFT_RE = re.compile(
     r"\b(?:achiev\w*|reach\w*|obtain\w*|attain\w*|scor\w*|yield\w*|record\w*|get|gets|"
     r"got)\s+(?:(?:a|an|the|new|score|of|accuracy|an?\s+\w+\s+of)\s+)*$",
     _I,
+)
+# a level, then a competitor's level: "a win rate of 79% ..., outperforming Random Forest
+# (46%)", "12.5% of issues, compared to the previous best of 3.8%", "80% ..., where behavior
+# cloning reaches only 20%" (the text between the two numbers; digits only inside names)
+COMPETITOR_BETWEEN_RE = re.compile(
+    r"(?:[^;:.()\d]|(?<=[A-Za-z@\d-])\d|\.(?=\w)){0,90}?(?<![\w-])"
+    r"(?:outperform\w*|surpass\w*|exceed\w*|beat(?:s|ing)?|compared\s+(?:to|with)|versus|vs\.?"
+    r"|relative\s+to|where(?:as)?|while)\s"
+    r"(?:[^;:.()\d]|(?<=[A-Za-z@\d-])\d|\.(?=\w)){0,70}?"
+    r"(?:\(\s*|(?<![\w-])(?:best|art|sota|SOTA|baselines?|score|accuracy|rate|performance)"
+    r"\s+(?:of|at)\s+|(?<![\w-])(?:reach\w*|achiev\w*|attain\w*|obtain\w*|scor\w*"
+    r"|get\w*|manag\w*)\s+(?:only|just|merely)\s+"
+    r"|(?<![\w-])(?:that|which)\s+(?:reach\w*|achiev\w*|attain\w*|obtain\w*|scor\w*|get\w*)\s+)",
+    _I,
+)
+# what may follow a competitor's level in parentheses: "(46%)", "(80% pass@1)", "(46%, ...)"
+COMPETITOR_CLOSE_RE = re.compile(r"\s*(?:[\w@-]+\s*){0,2}[),]")
+# the next competitor of a list: "), fastprop (" / "), and Chemprop ("
+COMPETITOR_NEXT_RE = re.compile(
+    r"\)\s*,?\s*(?:and\s+|or\s+)?(?:[^;:.()\d,]|(?<=[A-Za-z@\d-])\d){1,40}?\(\s*", _I
 )
 QUAL_ONLY_RE = re.compile(r"^\s*(?:(?:a|an)\s+)?$", _I)
 COMPARATIVE_START_RE = re.compile(
