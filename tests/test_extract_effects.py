@@ -1070,3 +1070,18 @@ def test_percent_more_of_a_count_and_percent_change_of_a_unit_level_are_relative
     )
     # a comparative adjective is not a count
     assert one("The probe is 4% more accurate than the linear baseline.")["scale"] == "ambiguous"
+
+
+def test_online_metrics_are_counts_and_the_metric_is_read_past_a_long_benchmark_name():
+    out = rows("In a two-week A/B test the ranker brings +1.35% Dwell Time and +0.62% GMV.")
+    assert [(r["metric"], r["scale"], r["aspect"]) for r in out] == [
+        ("dwell time", "relative", "performance"),
+        ("GMV", "relative", "performance"),
+    ]
+    r = one("It gives a 41.3% decrease in inference Floating-Point Operations at equal accuracy.")
+    assert (r["metric"], r["aspect"], r["scale"]) == ("compute", "efficiency", "relative")
+    out = rows(
+        "It runs 35% faster while achieving a 0.52% improvement in CIFAR-100 image "
+        "classification accuracy."
+    )
+    assert [(r["delta"], r["aspect"]) for r in out] == [(35.0, "efficiency"), (0.52, "performance")]

@@ -178,7 +178,7 @@ def _metric(doc: Doc, e: Effect) -> tuple[str, str, bool | None] | None:
     stop = METRIC_RIGHT_STOP_RE.search(right)
     if stop:
         right = right[: stop.start()]
-    right = right[:45]
+    right = right[:60]
     found = _last_metric(right)
     if found and not (found[0] in ("score", "") and e.family in (RATIO, FRACTION)):
         return found

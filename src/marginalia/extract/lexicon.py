@@ -21,6 +21,24 @@ def _entries(words: str, name: str, aspect: str, lib: bool | None) -> dict[str, 
     return {w.replace("_", " "): (name, aspect, lib) for w in words.split()}
 
 
+# online (A/B) metrics of recommenders and ads, by their word: counts and amounts, not
+# percentages, so a % change of one is relative
+ONLINE_METRICS: dict[str, str] = {
+    "revenue": "revenue",
+    "gmv": "GMV",
+    "clicks": "clicks",
+    "views": "views",
+    "sales": "sales",
+    "purchases": "purchases",
+    "conversions": "conversions",
+}
+#: the metric names of ONLINE_METRICS and the online word pairs of METRIC_PAIRS
+ONLINE_METRIC_NAMES = frozenset(ONLINE_METRICS.values()) | {
+    "watch time",
+    "dwell time",
+    "consumption",
+}
+
 # single words (lower case)
 METRIC_WORDS: dict[str, Metric] = {
     # performance, higher is better
@@ -47,6 +65,8 @@ METRIC_WORDS: dict[str, Metric] = {
     **_entries("reward rewards", "reward", PERF, False),
     **_entries("sensitivity", "sensitivity", PERF, None),
     **_entries("score scores", "score", PERF, False),
+    # online (A/B) metrics of recommenders and ads: counts and amounts, not percentages
+    **{w: (name, PERF, False) for w, name in ONLINE_METRICS.items()},
     **_entries("performance performances results", "", PERF, False),
     # performance, lower is better
     **_entries("fid", "FID", PERF, True),
@@ -108,6 +128,11 @@ METRIC_PAIRS: dict[str, Metric] = {
     "inference time": ("inference time", EFF, True),
     "inference times": ("inference time", EFF, True),
     "training time": ("training time", EFF, True),
+    "watch time": ("watch time", PERF, False),
+    "watch duration": ("watch time", PERF, False),
+    "dwell time": ("dwell time", PERF, False),
+    "consumption amount": ("consumption", PERF, False),
+    "floating point operations": ("compute", EFF, True),
     "training compute": ("training compute", EFF, True),
     "training data": ("training data", EFF, True),
     "gpu memory": ("memory", EFF, True),

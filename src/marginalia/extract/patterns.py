@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from marginalia.extract.lexicon import CHANGE_NOUN
+from marginalia.extract.lexicon import CHANGE_NOUN, ONLINE_METRIC_NAMES
 
 _I = re.IGNORECASE
 
@@ -154,8 +154,9 @@ TRAILING_WORD_RE = re.compile(r"[\w-]+$")
 # performance metrics that are not percentages: a % change of them is relative
 # "% more/fewer" and a plural noun right after the number: a change of a count
 MORE_COUNT_RIGHT_RE = re.compile(r"\s*(?:more|fewer)\s+(?![a-z]+ly\b)[a-z]{3,}s\b")
-UNBOUNDED_METRICS = frozenset(
-    ("FID", "FVD", "LPIPS", "perplexity", "regret", "reward", "emissions", "error")
+UNBOUNDED_METRICS = (
+    frozenset(("FID", "FVD", "LPIPS", "perplexity", "regret", "reward", "emissions", "error"))
+    | ONLINE_METRIC_NAMES
 )
 BARE_LIST_RE = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or)\s*", _I)
 ELLIPSIS_RE = re.compile(r"[^.;:()\d]{0,20}?(?:,\s*and|\s+and|,)\s+[\w\s-]{1,40}?\s+by\s+", _I)
