@@ -1085,3 +1085,68 @@ def test_online_metrics_are_counts_and_the_metric_is_read_past_a_long_benchmark_
         "classification accuracy."
     )
     assert [(r["delta"], r["aspect"]) for r in out] == [(35.0, "efficiency"), (0.52, "performance")]
+
+
+def test_inline_tex_math_of_arxiv_abstract_pages_is_read_as_plain_numbers():
+    text = "The verifier lifts accuracy by $2.41\\%$, $3.05\\%$ and $11.6\\%$ on the three sets."
+    out = rows(text)
+    assert [(r["delta"], r["span"]) for r in out] == [
+        (2.41, "2.41\\%"),
+        (3.05, "3.05\\%"),
+        (11.6, "11.6\\%"),
+    ]
+    out = rows("Distillation improves recall by $6$-$19\\%$ over BM25.")
+    assert [(r["delta"], r["qualifier"]) for r in out] == [(6.0, "range_low"), (19.0, "range_high")]
+    assert out[0]["span"] == "6$-$19\\%"  # the span as written
+    # dollar amounts are money, not math
+    r = one("Serving costs fall from $40 to $12 per day, a 70% saving.")
+    assert r["delta"] == -70.0
+
+
+def test_levels_in_parentheses_after_a_change_word_are_before_and_after():
+    r = one("Pruning causes a small accuracy drop (91.40% to 91.12%) on the held-out set.")
+    assert (r["baseline"], r["treatment"], r["delta"], r["direction"]) == (
+        91.4,
+        91.12,
+        -0.28,
+        "worse",
+    )
+
+
+def test_a_penalty_is_a_decrease():
+    r = one("Quantizing the cache carries a performance penalty of 3.4% on long prompts.")
+    assert (r["delta"], r["direction"]) == (-3.4, "worse")
+
+
+def test_a_competitor_level_right_after_its_name_or_versus():
+    r = one("The student reaches 52.3% accuracy, which exceeds Llama-2 49.8% on the same split.")
+    assert (r["baseline"], r["treatment"], r["delta"], r["direction"]) == (
+        49.8,
+        52.3,
+        2.5,
+        "better",
+    )
+    r = one("The strongest agent solves only 18% of the new tasks versus 57% on the old suite.")
+    assert (r["baseline"], r["treatment"], r["delta"], r["direction"]) == (
+        57.0,
+        18.0,
+        -39.0,
+        "worse",
+    )
+    r = one("Our recognizer has a WER of 6.2%, compared to 7.9% for the cascade.")
+    assert (r["delta"], r["direction"]) == (-1.7, "better")
+
+
+def test_the_html_echo_of_a_factor_is_part_of_its_span():
+    for text, span in (
+        ("It yields up to 12×12\\times12 × fewer visual tokens.", "up to 12×12\\times12 ×"),
+        ("The kernel runs 2.7×2.7\\times faster.", "2.7×2.7\\times"),
+        ("The kernel runs nearly 1.8×\\times× faster.", "nearly 1.8×\\times×"),
+    ):
+        r = one(text)
+        assert (r["span"], r["unit"]) == (span, "ratio")
+
+
+def test_a_change_noun_with_its_object_before_a_qualifier():
+    r = one("We observe an improvement in macro recall up to 23% with the new loss.")
+    assert (r["delta"], r["qualifier"]) == (23.0, "up_to")

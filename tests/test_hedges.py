@@ -110,6 +110,24 @@ def hedge_of(abstract: str, title: str = "A title") -> str:
             "marginal",
             "only a 0.4% AUROC degradation",
         ),
+        ("Accuracy is highly sensitive to the prompt format.", "strong", "highly sensitive"),
+        ("We find a strong dependence of recall on depth.", "strong", "a strong dependence"),
+        ("FooNet significantly saves 40% memory.", "strong", "significantly saves"),
+        (
+            "FooNet cuts token usage and computational cost significantly.",
+            "strong",
+            "cuts token usage and computational cost significantly",
+        ),
+        (
+            "FooNet achieves the best quality-latency trade-off.",
+            "strong",
+            "achieves the best quality-latency trade-off",
+        ),
+        (
+            "FooNet has negligible (-0.05 SSIM) degradation.",
+            "marginal",
+            "negligible (-0.05 SSIM) degradation",
+        ),
         # "negligible"/"minimal" sizing a cost the method adds
         ("The gating block adds negligible parameters.", "marginal", "negligible parameters"),
         ("FooNet incurs minimal extra latency.", "marginal", "minimal extra latency"),

@@ -7,13 +7,14 @@ import json
 
 import pytest
 
-PARTS = ("final_test", "development", "development_b")
+PARTS = ("final_test", "development", "development_b", "development_c")
 
 
 def _split(arxiv_id: str, part: str) -> str:
-    """The part a paper belongs to: the hash rule for the first batch; the second batch
-    (development_b, collected after the freeze) is development whatever its hash."""
-    if part == "development_b":
+    """The part a paper belongs to: the hash rule for the first batch; the second and third
+    batches (development_b, development_c, collected after the freeze) are development whatever
+    their hash."""
+    if part in ("development_b", "development_c"):
         return part
     digit = int(hashlib.sha1(f"marginalia-unseen:{arxiv_id}".encode()).hexdigest()[0], 16)
     return "final_test" if digit < 6 else "development"

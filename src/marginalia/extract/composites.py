@@ -33,6 +33,7 @@ from marginalia.extract.patterns import (
     GAIN_FROM_END_RE,
     LEVEL_LEFT_RE,
     OF_REFERENCE_RE,
+    PAREN_AFTER_COMP_RE,
     PAREN_BETWEEN_RE,
     QUAL_ONLY_RE,
     RANGE_FROM_RE,
@@ -67,30 +68,26 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
                 continue
             if ranged_change:  # "an improvement ranging from 1.2% to 4%": a range of changes
                 gain_range = True
+        # "a minor drop (95.07% to 94.92%)": levels before and after, in parentheses
+        paren_levels = (
+            q.kind == "range"
+            and q.sep == "to"
+            and not gain_range
+            and q.family != RATIO
+            and not (q.sign or q.sign2)
+            and bool(tail(PAREN_AFTER_COMP_RE, left, 40))
+        )
+        if paren_levels:
+            used.add(i)
+            out.append(_range_pair(q, q.start))
+            continue
         if q.kind == "range" and q.sep == "to" and not gain_range and tail(FROM_END_RE, left, 40):
             if q.family == BARE and not _score_context(doc, q.start):
                 used.add(i)
                 continue
             used.add(i)
             from_m = tail(FROM_END_RE, left, 40)
-            start = q.start - (len(left) - from_m.start())
-            base = signed(q.value, q.sign)
-            treat = signed(q.value2, q.sign2)
-            out.append(
-                Effect(
-                    start,
-                    q.end,
-                    q.family,
-                    abs(treat - base),
-                    kind="pair",
-                    baseline=base,
-                    treatment=treat,
-                    pp=q.pp,
-                    score_unit=q.score_unit,
-                    q_start=q.start,
-                    q_end=q.end,
-                )
-            )
+            out.append(_range_pair(q, q.start - (len(left) - from_m.start())))
             continue
         if q.kind == "range" and q.family == FRACTION:
             continue
@@ -298,6 +295,7 @@ def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[E
         used.update(range(i, j + 1))
         end = close.end() if close is not None and text[close.end() - 1] == ")" else b.end
         out.append(_pair(a.start, end, b, a, a, b))
+        out[-1].extra["contrast"] = True  # better or worse by the sign, unless lower is better
         if close is None:
             continue
         # the next competitors of the list: "), fastprop (39%), and Chemprop (36%)"
@@ -315,8 +313,27 @@ def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[E
             while text[start] in " ,":
                 start += 1
             pair = _pair(start, c_close.end(), c, a, a, c)
+            pair.extra["contrast"] = True
             out.append(pair)
             k, prev_end = k + 1, c_close.end() - 1
+
+
+def _range_pair(q: Quantity, start: int) -> Effect:
+    """The before/after pair of a "to" range ("from 58.3 to 68.6", "(95.07% to 94.92%)")."""
+    base, treat = signed(q.value, q.sign), signed(q.value2, q.sign2)
+    return Effect(
+        start,
+        q.end,
+        q.family,
+        abs(treat - base),
+        kind="pair",
+        baseline=base,
+        treatment=treat,
+        pp=q.pp,
+        score_unit=q.score_unit,
+        q_start=q.start,
+        q_end=q.end,
+    )
 
 
 def _is_year_pair(q: Quantity) -> bool:

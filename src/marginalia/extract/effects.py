@@ -36,7 +36,15 @@ from marginalia.extract.composites import backward_lists, find_composites, respe
 from marginalia.extract.document import Doc, Effect, same_sentence
 from marginalia.extract.fields import clear_memos, fill_fields, qualifier_before, qualify, rows_of
 from marginalia.extract.lexicon import PERF
-from marginalia.extract.numbers import BARE, PERCENT, RATIO, SCORE, Quantity, find_quantities
+from marginalia.extract.numbers import (
+    BARE,
+    PERCENT,
+    RATIO,
+    SCORE,
+    Quantity,
+    find_quantities,
+    tex_shadow,
+)
 from marginalia.extract.patterns import RANGE_LIST_RE
 from marginalia.extract.singles import bare_hopeless, list_continuation, single_comparison
 
@@ -65,6 +73,8 @@ def effects_of_quantities(
     For callers that read the numbers of many abstracts first (a tighter loop)."""
     if not text or not qs:
         return []
+    original = text
+    text = tex_shadow(text)  # (find_quantities read the same shadow)
     clear_memos()
     if "http" in text or "www." in text:
         urls = _url_spans(text)
@@ -173,6 +183,9 @@ def effects_of_quantities(
             if e.lib is None:
                 e.lib = False
         rows.extend(rows_of(doc, e))
+    if text is not original:  # spans as written
+        for r in rows:
+            r["span"] = original[r["start"] : r["end"]]
     return rows
 
 

@@ -207,8 +207,8 @@ def _other(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
                 _add(cues, low, "strong", p, m.end("head"), p)
     elif word in ("highly", "heavily", "critically"):
         m = L.RX_DEPEND_FWD.match(low, q)
-        if m:
-            _add(cues, low, "strong", p, m.end("head"), p)
+        if m:  # "highly dependent on", "highly sensitive to"
+            _add(cues, low, "strong", p, m.end("head") if m.group("head") else m.end("sens"), p)
     elif word in ("margin", "margins"):
         lo = max(0, p - 30)
         m = L.RX_MARGIN_LEFT.search(low[lo:p])

@@ -128,7 +128,7 @@ EFFECT_VERB = (
     r"alleviat(?:e|es|ed|ing)|impair(?:s|ed|ing)?|outpac(?:e|es|ed|ing)|"
     r"expedit(?:e|es|ed|ing)|halv(?:e|es|ed|ing)|doubl(?:e|es|ed|ing)|rise[sn]?|rose|"
     r"fall(?:s|en)?|fell|grow(?:s|n)?|grew|gain(?:s|ed)?|elevat(?:e|es|ed|ing)|"
-    r"strengthen(?:s|ed|ing)?|weaken(?:s|ed|ing)?|sacrific(?:e|es|ed|ing))"
+    r"strengthen(?:s|ed|ing)?|weaken(?:s|ed|ing)?|sacrific(?:e|es|ed|ing)|sav(?:e|es|ed|ing))"
 )
 COMP = (
     r"(?:better|worse|higher|lower|faster|slower|smaller|larger|bigger|greater|fewer|less|more|"
@@ -165,7 +165,7 @@ RX_ADV_FWD = re.compile(
 )
 RX_ADJ_FWD = re.compile(
     rf"(?:\s+(?:or|to)\s+(?:no|zero)|,\s+if\s+any,)?"  # "small to no gains", "limited, if any,"
-    rf"(?:\s*,?\s+(?:and\s+|or\s+)?{MOD}){{0,2}}?\s+(?P<head>{EFFECT_NOUN})\b"
+    rf"(?:\s*,?\s+(?:and\s+|or\s+)?{MOD}){{0,2}}?(?:\s+\([^()]{{1,40}}\))?\s+(?P<head>{EFFECT_NOUN})\b"
 )
 # "negligible parameters", "minimal extra latency": a cost a method adds, sized by a word that
 # only ever describes amounts (not "small model" or "minimal supervision")
@@ -175,12 +175,14 @@ RX_COST_FWD = re.compile(
     r"\s+(?P<head>parameters?|params|latency|memory|compute|computation|storage|runtime|"
     r"flops|time|footprint)\b"
 )
-RX_STRONG_FWD = re.compile(rf"(?:\s+[\w-]+)?\s+(?P<head>{STRONG_ONLY_NOUN}|{EFFECT_NOUN})\b")
+RX_STRONG_FWD = re.compile(
+    rf"(?:\s+[\w-]+)?\s+(?P<head>{STRONG_ONLY_NOUN}|{EFFECT_NOUN}|dependenc(?:e|y))\b"
+)
 RX_LITTLE_NO = re.compile(rf"\s+(?:to|or)\s+no\s+(?:[\w-]+\s+)?(?P<head>{EFFECT_NOUN})\b")
 # left of a postposed adverb: "improves similarity scores significantly",
 # "improved, sometimes dramatically"
 RX_POST_LEFT = re.compile(
-    rf"\b(?P<verb>{EFFECT_VERB})(?:\s+[\w\-'.]+){{0,4}}?\s*,?\s+"
+    rf"\b(?P<verb>{EFFECT_VERB})(?:\s+[\w\-'.]+){{0,5}}?\s*,?\s+"
     r"(?:(?:sometimes|often|even|only|very|quite|rather|at\s+times)\s+)?$"
 )
 RX_POST_RIGHT = re.compile(
@@ -233,7 +235,10 @@ RX_MARGIN_LEFT = re.compile(
     r"(?<![\w-])(?:by|with)\s+(?:a\s+)?(?P<adj>large|wide|substantial|significant|considerable|"
     r"huge|clear|big|notable|great|remarkable|small|slight|narrow|thin|tiny)\s+$"
 )
-RX_DEPEND_FWD = re.compile(r"\s+(?P<head>dependent|depend(?:s|ed|ing)?|dependence)\s+(?:up)?on\b")
+RX_DEPEND_FWD = re.compile(
+    r"\s+(?P<head>dependent|depend(?:s|ed|ing)?|dependence)\s+(?:up)?on\b"
+    r"|\s+(?P<sens>sensitive)\s+to\b"
+)
 RX_NEG_DO = re.compile(
     r"(?:(?:do|does|did)\s+not|(?:doesn|don|didn)['\u2019]t)\s+"
     r"(?:(?!necessarily)\w+ly\s+|really\s+)?"
@@ -284,7 +289,8 @@ RX_SOTA_BASELINE = re.compile(
 RX_TOP_FWD = re.compile(
     r"\s+(?:(?:overall|average|quantitative|mean|performance|detection|classification|"
     r"segmentation|retrieval|zero-shot|f1)\s+){0,2}"
-    r"(?P<head>performance|accuracy|results?|scores?|f1|auc|success\s+rates?|win\s+rates?)\b"
+    r"(?P<head>performance|accuracy|results?|scores?|f1|auc|success\s+rates?|win\s+rates?"
+    r"|[\w-]+\s+trade[- ]?offs?)\b"
 )
 RX_TOP_LEFT = re.compile(
     r"\b(?:achiev\w*|attain\w*|obtain\w*|deliver\w*|yield\w*|reach\w*|record\w*|produc\w*|"

@@ -281,7 +281,7 @@ _UP_PREFIX = _stems(
 _DOWN_EXACT = _words(
     "lower lowers lowered lowering fewer less smaller cheaper slower shorter cut cuts cutting "
     "save saves saved saving savings fall falls fell shrunk worse lose loses lost "
-    "down"
+    "down penalty penalties"
 )
 _DOWN_PREFIX = _stems(
     "decreas declin drop reduc remov prun degrad shrink compress underperform halv deteriorat "

@@ -265,10 +265,25 @@ def _number_matches(text: str) -> list[re.Match[str]]:
     return out
 
 
+# inline TeX math as arXiv's abstract pages show it: "$1.63\\%$", "$8$-$24\\%$", "$\\sim$8s"
+# (no white space inside, or a TeX command); "$5 and $10" (money) is not a pair
+_TEX_MATH_RE = re.compile(r"\$(?=[^$]{1,40}\$)(?:[^$\s]{1,40}|[^$]*\\[^$]*)\$")
+
+
+def tex_shadow(text: str) -> str:
+    """``text`` with the dollar signs of inline TeX math replaced by spaces (same length, so
+    offsets hold): the numbers and words inside are then read as in plain text."""
+    if "$" not in text:
+        return text
+    return _TEX_MATH_RE.sub(lambda m: " " + m.group()[1:-1] + " ", text)
+
+
 def find_quantities(text: str) -> list[Quantity]:
-    """All number expressions of ``text`` in order (see the module docstring)."""
+    """All number expressions of ``text`` in order (see the module docstring). Inline TeX
+    math is read through :func:`tex_shadow`."""
     if not text:
         return []
+    text = tex_shadow(text)
     out: list[Quantity] = []
     for m in _number_matches(text):
         q = _read(m, text)
@@ -361,6 +376,8 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
         fam, pp, glued, su = _family(g("r1u"))
         if fam == PERCENT and text.startswith("percent", end):
             end = _math_echo_end(text, end, num)
+        elif fam == RATIO and text[end - 1 : end] == "\u00d7" and "\\times" in text[end : end + 30]:
+            end = _times_echo_end(text, end, num)
         if _glued_after(text, end):
             return None
         if start and text[start - 1] == "$":
@@ -397,6 +414,14 @@ def _math_echo_end(text: str, end: int, num: str) -> int:
     no echo follows."""
     n = re.escape(num)
     m = re.compile(rf"percent(?:{n}){{1,2}}\\?%(?:\s?{n}\s?%)?").match(text, end)
+    return m.end() if m else end
+
+
+def _times_echo_end(text: str, end: int, num: str) -> int:
+    """The end of the echo after a factor copied from an HTML page: "16×16\\times16 ×",
+    "3.4×3.4\\times", "1.5×\\times×" read as "16×", "3.4×", "1.5×"; ``end`` when none."""
+    n = re.escape(num)
+    m = re.compile(rf"(?:{n})?\\times(?:\s?{n}\s?\u00d7|\u00d7)?").match(text, end)
     return m.end() if m else end
 
 

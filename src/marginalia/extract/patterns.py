@@ -70,7 +70,9 @@ CHANGE_OF_END_RE = re.compile(
     _I,
 )
 # a change noun right before the number's qualifier: "drops as large as 73%", "gains up to 4"
-CHANGE_NOUN_END_RE = re.compile(rf"(?<![\w-])(?:{CHANGE_NOUN})\s*$", _I)
+CHANGE_NOUN_END_RE = re.compile(
+    rf"(?<![\w-])(?:{CHANGE_NOUN})(?:\s+(?:in|on)\s+[\w-]+(?:\s+[\w-]+)?)?\s*$", _I
+)
 VERB_END_RE = re.compile(
     r"(?<![\w-])(?:remov|reduc|cut|sav|prun|eliminat|compress|shrink|increas|improv|boost|"
     r"rais|lower|decreas|lower)\w*\s*$",
@@ -333,7 +335,10 @@ COMPETITOR_BETWEEN_RE = re.compile(
     r"(?:\(\s*|(?<![\w-])(?:best|art|sota|SOTA|baselines?|score|accuracy|rate|performance)"
     r"\s+(?:of|at)\s+|(?<![\w-])(?:reach\w*|achiev\w*|attain\w*|obtain\w*|scor\w*"
     r"|get\w*|manag\w*)\s+(?:only|just|merely)\s+"
-    r"|(?<![\w-])(?:that|which)\s+(?:reach\w*|achiev\w*|attain\w*|obtain\w*|scor\w*|get\w*)\s+)",
+    r"|(?<![\w-])(?:that|which)\s+(?:reach\w*|achiev\w*|attain\w*|obtain\w*|scor\w*|get\w*)\s+"
+    # "... versus 65% on B", "exceeds ChatGPT 46.3%": the competitor's level right after
+    r"|(?<=versus\s)|(?<=vs\.\s)|(?<=compared\sto\s)|(?<=compared\swith\s)|(?<=relative\sto\s)"
+    r"|(?<=[\s(])(?-i:[A-Z][\w.+-]*)\s+)",
     _I,
 )
 # what may follow a competitor's level in parentheses: "(46%)", "(80% pass@1)", "(46%, ...)"

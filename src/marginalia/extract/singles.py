@@ -133,7 +133,7 @@ def single_comparison(doc: Doc, q: Quantity) -> Effect | None:
         if (
             tail(BY_END_RE, core, 16)
             or tail(CHANGE_OF_END_RE, core, 80)
-            or (qual and tail(CHANGE_NOUN_END_RE, core, 24))
+            or (qual and tail(CHANGE_NOUN_END_RE, core, 50))
             or tail(VERB_END_RE, core, 22)
             or paren_comp
             or RIGHT_CUE_RE.match(right)
@@ -147,7 +147,7 @@ def single_comparison(doc: Doc, q: Quantity) -> Effect | None:
         CHANGE_VERB_RE.search(doc.clause_left(q.start, 120))
         or THAN_RE.search(doc.clause_left(q.start, 80))  # "better than X by 1.4 BLEU"
     )
-    change_of = tail(CHANGE_OF_END_RE, core, 80) or (qual and tail(CHANGE_NOUN_END_RE, core, 24))
+    change_of = tail(CHANGE_OF_END_RE, core, 80) or (qual and tail(CHANGE_NOUN_END_RE, core, 50))
     if (by or change_of) and (fam == SCORE or BARE_BY_RIGHT_RE.match(right)):
         return _single_effect(q)
     if RIGHT_CUE_BARE_RE.match(right) or paren_comp:
