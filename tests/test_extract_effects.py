@@ -1150,3 +1150,19 @@ def test_the_html_echo_of_a_factor_is_part_of_its_span():
 def test_a_change_noun_with_its_object_before_a_qualifier():
     r = one("We observe an improvement in macro recall up to 23% with the new loss.")
     assert (r["delta"], r["qualifier"]) == (23.0, "up_to")
+
+
+def test_a_metric_before_its_change_noun_and_a_qualified_halving():
+    r = one("The router gives an average per-query cost reduction of 31.5% on the benchmark.")
+    assert (r["metric"], r["aspect"], r["scale"], r["delta"]) == (
+        "cost",
+        "efficiency",
+        "relative",
+        -31.5,
+    )
+    # "of" after the change noun, no metric before it: the metric is not guessed from the subject
+    r = one("Cleaner preference data leads to gains of up to 6% in helpfulness.")
+    assert r["aspect"] == "performance"
+    r = one("Offloading cuts peak usage, nearly halving GPU memory.")
+    assert (r["delta"], r["unit"], r["qualifier"]) == (-0.5, "fraction", "approx")
+    assert rows("We study halving the learning rate.") == []

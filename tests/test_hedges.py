@@ -128,6 +128,21 @@ def hedge_of(abstract: str, title: str = "A title") -> str:
             "marginal",
             "negligible (-0.05 SSIM) degradation",
         ),
+        (
+            "None of our variants reliably outperform the baseline.",
+            "marginal",
+            "None of our variants reliably outperform",
+        ),
+        (
+            "We do not find evidence showing that pretraining gives superior recall.",
+            "marginal",
+            "do not find evidence showing that pretraining gives superior",
+        ),
+        (
+            "Recall is significantly influenced by the index size.",
+            "strong",
+            "significantly influenced",
+        ),
         # "negligible"/"minimal" sizing a cost the method adds
         ("The gating block adds negligible parameters.", "marginal", "negligible parameters"),
         ("FooNet incurs minimal extra latency.", "marginal", "minimal extra latency"),
@@ -188,6 +203,7 @@ def test_both_kinds_make_mixed_and_spans_follow_text_order() -> None:
         OWN + "We compare with the best accuracy reported by prior work.",
         OWN + "Previous detectors achieve the best accuracy but run slowly.",
         OWN + "FooNet needs minimal supervision.",
+        OWN + "None of the variants were tested on video.",
         OWN + "It is just as fast with just 3 layers.",
     ],
 )

@@ -44,6 +44,7 @@ from marginalia.extract.patterns import (
     GAIN_RATIO_RIGHT_RE,
     IMPROVEMENT_RIGHT_RE,
     IMPROVEMENT_WORD_RE,
+    LAST_TWO_WORDS_RE,
     LIST_BETWEEN_RE,
     METRIC_RIGHT_STOP_RE,
     MINIMIZER_RE,
@@ -219,9 +220,17 @@ def _object_window(doc: Doc, e: Effect) -> str:
         if verb:
             return before[: verb.start()]
         after = left[end:]
-        if NO_OBJECT_RE.fullmatch(strip_left(after)):
-            # intransitive ("throughput improves by up to 6x"): the subject
-            return TRAILING_WORD_RE.sub("", before)
+        no_object = NO_OBJECT_RE.fullmatch(strip_left(after))
+        if no_object:
+            subject = TRAILING_WORD_RE.sub("", before)
+            if "by" in no_object.group():
+                # intransitive ("throughput improves by up to 6x"): the subject
+                return subject
+            # "a cost reduction of 22%": the metric right before the change noun (not "data
+            # leads to improvements of up to 8%")
+            last = LAST_TWO_WORDS_RE.search(subject)
+            if last and last_metric(last.group()):
+                return last.group()
         return after
     return left[cut:]
 

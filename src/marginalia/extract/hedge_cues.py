@@ -265,6 +265,10 @@ def _negation(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
         m = L.RX_NEG_NO.match(low, p)
         if m:
             cues.append(Cue("marginal", p, m.end(), p, True))
+    elif word == "none":
+        m = L.RX_NEG_NONE.match(low, p)
+        if m:
+            cues.append(Cue("marginal", p, m.end(), p, True))
     elif word == "without":
         m = L.RX_NEG_WITHOUT.match(low, p)
         if m:

@@ -59,7 +59,7 @@ CHANGE_ONLY_ADJ = words("major big huge massive great greatest vast tremendous m
 # Predicative use ("the gain is marginal") is only read for these adjectives.
 PRED_ADJ = (ADJ_STRONG | ADJ_MARG) - words("strong limited little major big great vast greatest")
 # Other trigger tokens, each with its own handler.
-NEG_TRIGGERS = words("not doesn don didn fail fails failed evidence no without")
+NEG_TRIGGERS = words("not doesn don didn fail fails failed evidence no without none")
 SOTA_TRIGGERS = words("state states state-of-the-art state-of-the-arts states-of-the-art sota")
 OTHER_TRIGGERS = words(
     "much far highly heavily critically margin margins most only just merely superior best "
@@ -128,7 +128,8 @@ EFFECT_VERB = (
     r"alleviat(?:e|es|ed|ing)|impair(?:s|ed|ing)?|outpac(?:e|es|ed|ing)|"
     r"expedit(?:e|es|ed|ing)|halv(?:e|es|ed|ing)|doubl(?:e|es|ed|ing)|rise[sn]?|rose|"
     r"fall(?:s|en)?|fell|grow(?:s|n)?|grew|gain(?:s|ed)?|elevat(?:e|es|ed|ing)|"
-    r"strengthen(?:s|ed|ing)?|weaken(?:s|ed|ing)?|sacrific(?:e|es|ed|ing)|sav(?:e|es|ed|ing))"
+    r"strengthen(?:s|ed|ing)?|weaken(?:s|ed|ing)?|sacrific(?:e|es|ed|ing)|sav(?:e|es|ed|ing)|"
+    r"influenc(?:e|es|ed|ing))"
 )
 COMP = (
     r"(?:better|worse|higher|lower|faster|slower|smaller|larger|bigger|greater|fewer|less|more|"
@@ -259,10 +260,15 @@ RX_NEG_WITHOUT = re.compile(
     r"(?:improvements?|gains?|benefits?|advantages?)\b"
 )
 RX_NEG_EVIDENCE = re.compile(
-    r"evidence\s+that\b[^.;]{0,120}?\b(?:better|outperform\w*|improve\w*|superior)\b"
+    r"evidence\s+(?:that|confirming|showing|of|for)\b[^.;]{0,120}?"
+    r"\b(?:better|outperform\w*|improve\w*|superior)\b"
 )
 RX_NEG_EVIDENCE_LEFT = re.compile(
     r"(?:(?<![\w-])no|(?:did|do|does)\s+not\s+find|not\s+find|not\s+found|(?<![\w-])any)\s+$"
+)
+# "none of our extensions (conclusively) outperform the baselines"
+RX_NEG_NONE = re.compile(
+    r"none\s+of\s+[^.;,]{1,60}?\s(?:\w+ly\s+)?(?:outperform\w*|improve\w*|beat\w*|surpass\w*)\b"
 )
 RX_NEG_NOT_BETTER = re.compile(
     r"not\s+(?:(?:significantly|substantially|meaningfully|much|consistently)\s+)?"

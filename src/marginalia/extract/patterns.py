@@ -151,11 +151,14 @@ CHANGE_NOUN_RE = re.compile(_METRIC_CHANGE_NOUN, _I)
 FUNCTION_WORDS = word_set(
     "of the in on for to and or with from at by is are was were than that which while when"
 )
-NO_OBJECT_RE = re.compile(r"\s*by", _I)
+# nothing between the change word and the number but "by"/"of" ("improves by", "a cost
+# reduction of"): what changed is named before the change word
+NO_OBJECT_RE = re.compile(r"\s*(?:by|of)", _I)
+LAST_TWO_WORDS_RE = re.compile(r"(?:[\w-]+\s+)?[\w-]+\s*$")
 TRAILING_WORD_RE = re.compile(r"[\w-]+$")
-# performance metrics that are not percentages: a % change of them is relative
 # "% more/fewer" and a plural noun right after the number: a change of a count
 MORE_COUNT_RIGHT_RE = re.compile(r"\s*(?:more|fewer)\s+(?![a-z]+ly\b)[a-z]{3,}s\b")
+# performance metrics that are not percentages: a % change of them is relative
 UNBOUNDED_METRICS = (
     frozenset(("FID", "FVD", "LPIPS", "perplexity", "regret", "reward", "emissions", "error"))
     | ONLINE_METRIC_NAMES

@@ -103,7 +103,9 @@ def single_comparison(doc: Doc, q: Quantity) -> Effect | None:
         return _single_effect(q) if _ratio_ok(q, left, core, right, qual) else None
     if fam == FRACTION:
         if q.word and q.word.startswith("halv"):
-            return _single_effect(q) if q.word in ("halves", "halved") else None
+            # "roughly halving memory": an "-ing" form reports a result after a qualifier
+            kept = q.word in ("halves", "halved") or (q.word == "halving" and qual)
+            return _single_effect(q) if kept else None
         if tail(ORDINAL_LEFT_RE, core, 14) or NOT_FRACTION_RIGHT_RE.match(right):
             return None
         reference = bool(FRACTION_RIGHT_RE.match(right) or OF_REFERENCE_RE.match(right))
