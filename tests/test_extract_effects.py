@@ -1166,3 +1166,9 @@ def test_a_metric_before_its_change_noun_and_a_qualified_halving():
     r = one("Offloading cuts peak usage, nearly halving GPU memory.")
     assert (r["delta"], r["unit"], r["qualifier"]) == (-0.5, "fraction", "approx")
     assert rows("We study halving the learning rate.") == []
+
+
+def test_detecting_as_a_task_is_not_a_power_statement():
+    r = one("It raises the recall of detecting rare objects by as much as 3.5 times.")
+    assert (r["delta"], r["unit"], r["qualifier"]) == (3.5, "ratio", "up_to")
+    assert rows("A test set of 800 items can detect a difference of 2 points.") == []

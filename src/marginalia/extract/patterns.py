@@ -284,7 +284,14 @@ HARDWARE_RIGHT_RE = re.compile(
     r"^\s*(?:[AHV]100|A6000|A40|L40|RTX|GPUs?|TPUs?|NVIDIA|nodes?|cores?|CPUs?)\b", _I
 )
 FACTOR_LEFT_RE = re.compile(r"\bfactors?(?:\s+of)?\s*$", _I)
-HYPOTHETICAL_RE = re.compile(r"\b(?:detect|detectable|detecting|power\s+to)\b", _I)
+# a hypothetical effect size of a power statement: "power to detect differences of 1 BLEU",
+# "the smallest detectable change is 2%" (not "detecting rare words improves by 4.5 times")
+HYPOTHETICAL_RE = re.compile(
+    r"\b(?:power\s+to|detectable|(?:to|can|could|cannot|able\s+to)\s+detect(?:ing)?\s+"
+    r"(?:an?\s+|the\s+)?(?:\w+\s+)?(?:effects?|differences?|changes?|improvements?|gains?|shifts?)"
+    r")\b",
+    _I,
+)
 RANGE_FROM_RE = re.compile(
     r"\b(?:rang(?:e|es|ed|ing)|vary|varies|varied|varying|between|spann?\w*|sizes?|scales?)"
     r"\b[^,;.]{0,30}$",

@@ -225,7 +225,8 @@ def list_continuation(doc: Doc, prev: Effect, q: Quantity) -> bool:
     if prev.kind not in ("single", "reference", "paren", "pair"):
         return False
     fam_ok = prev.family == q.family or {prev.family, q.family} <= {SCORE, BARE}
-    if not fam_ok or q.sign == "-" or not same_sentence(doc, prev.end, q.start):
+    # a minus sign ends a list, unless the list is of signed changes ("+3.2% CTR and -6.9%")
+    if not fam_ok or (q.sign == "-" and not prev.sign) or not same_sentence(doc, prev.end, q.start):
         return False
     between = doc.text[prev.end : q.start]
     if not LIST_BETWEEN_RE.match(between):
