@@ -1172,3 +1172,13 @@ def test_detecting_as_a_task_is_not_a_power_statement():
     r = one("It raises the recall of detecting rare objects by as much as 3.5 times.")
     assert (r["delta"], r["unit"], r["qualifier"]) == (3.5, "ratio", "up_to")
     assert rows("A test set of 800 items can detect a difference of 2 points.") == []
+
+
+def test_a_factor_of_capacity_gained_is_better_and_a_gap_is_not_a_levels_metric():
+    out = rows("Offloading enables 4x larger batch sizes and 3x longer contexts on one GPU.")
+    assert [(r["delta"], r["direction"]) for r in out] == [(4.0, "better"), (3.0, "better")]
+    r = one(
+        "A striking capability gap remains: the best agent reaches only 19% on the new suite "
+        "versus 61% on the old one."
+    )
+    assert (r["delta"], r["direction"], r["metric"]) == (-42.0, "worse", "")

@@ -32,10 +32,12 @@ from marginalia.extract.patterns import (
     AVERAGE_RIGHT_RE,
     BARE_LIST_RE,
     BASELINE_WORD_RE,
+    CAPACITY_RIGHT_RE,
     CHANGE_NOUN_RE,
     CONCESSIVE_RE,
     DROP_RE,
     ELLIPSIS_RE,
+    ENABLE_RE,
     EQUIV_RE,
     FASTER_RIGHT_RE,
     FILLER_WORDS,
@@ -195,7 +197,8 @@ def _metric(doc: Doc, e: Effect) -> tuple[str, str, bool | None] | None:
     if e.kind in ("paren", "pair", "single") and e.family in (PERCENT, SCORE, BARE):
         s, _ = doc.sentence(e.start)
         found = _last_metric(text[max(s, e.start - 200) : e.start])
-        if found and found[1] == PERF:
+        # (a "gap" named earlier in the sentence is a difference, not what two levels measure)
+        if found and found[1] == PERF and not (found[0] == "gap" and e.kind in ("pair", "paren")):
             return found
     return None
 
@@ -504,6 +507,12 @@ def _direction(doc: Doc, e: Effect, delta: float, movement: str) -> tuple[str, b
     right = TIMES_ARTEFACT_RE.sub("", doc.right(e.q_end, 50))
     if e.family == RATIO and (FASTER_RIGHT_RE.match(right) or GAIN_RATIO_RIGHT_RE.match(right)):
         return "better", lib  # "5.2 times speed up", "1.54×\\times end-to-end improvement"
+    if (
+        e.family == RATIO
+        and CAPACITY_RIGHT_RE.match(right)
+        and ENABLE_RE.search(doc.clause_left(e.start, 100))
+    ):
+        return "better", False  # "enables 8x larger batch sizes": a capacity gained
     clause = doc.clause_left(e.start, 100)
     if (
         e.kind in ("single", "range")

@@ -111,6 +111,17 @@ BUT_ONLY_BETWEEN_RE = re.compile(
     r"(?:[^,;:.()\d]|(?<=[A-Za-z@\d-])\d){1,40}?,?\s+but\s+(?:only|just|merely)\s*",
     _I,
 )
+# a factor on what a system can hold: "8x larger batch sizes", "6x longer contexts"
+CAPACITY_RIGHT_RE = re.compile(
+    r"^\s*(?:larger|bigger|longer|more)\s+(?:batch(?:\s+sizes?)?|models?|contexts?|context\s+"
+    r"windows?|inputs?|sequences?|graphs?|datasets?|vocabular(?:y|ies))\b",
+    _I,
+)
+ENABLE_RE = re.compile(
+    r"\b(?:enabl\w*|support\w*|allow\w*|permit\w*|train\w*|fit\w*|handl\w*|process\w*|"
+    r"scal\w*|accommodat\w*|serv\w*)\b",
+    _I,
+)
 FASTER_RIGHT_RE = re.compile(r"^\s*(?:faster|quicker|speed(?:-|\s+)?ups?)\b", _I)
 # a rendering artefact after a factor ("1.5×\\times faster" as copied from an arXiv page)
 TIMES_ARTEFACT_RE = re.compile(r"^(?:\s*(?:\\times|×))+")
