@@ -1182,3 +1182,14 @@ def test_a_factor_of_capacity_gained_is_better_and_a_gap_is_not_a_levels_metric(
         "versus 61% on the old one."
     )
     assert (r["delta"], r["direction"], r["metric"]) == (-42.0, "worse", "")
+
+
+def test_a_change_of_an_average_metric_is_an_average():
+    r = one("Pruning reduced average answer length by 37.5% on the math split.")
+    assert (r["delta"], r["qualifier"]) == (-37.5, "average")
+    r = one("It improves the average Exact Match (EM) score by 2.9 points.")
+    assert (r["delta"], r["qualifier"]) == (2.9, "average")
+    r = one("It raises mean downstream accuracy from 48.1 to 55.0.")
+    assert (r["delta"], r["qualifier"]) == (6.9, "average")
+    # "the average of 5 runs" is how the number was computed, not an average metric's change
+    assert one("The average of 5 runs improves by 2%.")["qualifier"] == ""

@@ -302,9 +302,8 @@ def qualify(doc: Doc, e: Effect) -> None:
         e.qualifier = "range"
     else:
         qual, _ = qualifier_before(left)
-        if e.kind == "pair" and text[e.start : e.start + 4].lower() == "from":
-            qual, _ = qualifier_before(left)
-        if not qual and _average_near(doc, e, left):
+        from_pair = e.kind == "pair" and text[e.start : e.start + 4].lower() == "from"
+        if not qual and _average_near(doc, e, left + "from " if from_pair else left):
             qual = "average"
         if not qual and e.word == "order of magnitude":
             qual = "approx"
@@ -316,7 +315,7 @@ def qualify(doc: Doc, e: Effect) -> None:
 def _average_near(doc: Doc, e: Effect, left: str) -> bool:
     """An average stated before the number ("an average gain of") or after it ("on average");
     each pattern is tried only if the words it needs are there."""
-    if (ends_with(left, ("of", "by"), 2) or may_hold(left, ("average",))) and tail(
+    if (ends_with(left, ("of", "by"), 2) or may_hold(left, ("average", "mean"))) and tail(
         AVERAGE_LEFT_RE, left, 70
     ):
         return True

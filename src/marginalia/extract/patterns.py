@@ -47,7 +47,9 @@ QUAL_END_LOWER_RE = re.compile(QUAL_END_RE.pattern)
 AVERAGE_LEFT_RE = re.compile(
     rf"\b(?:average|mean|avg\.?)\s+(?:\w+\s+){{0,2}}?(?:{CHANGE_NOUN})\s+(?:of|by)"
     r"(?:\s+(?:only|just|merely|a\s+mere))?\s*$"
-    r"|\bon\s+average\s*,?\s*(?:\w+\s+){0,3}$",
+    r"|\bon\s+average\s*,?\s*(?:\w+\s+){0,3}$"
+    # an average metric: "reduced average response length by", "the average EM score from"
+    r"|\b(?:average|mean)\s+(?!of\b)(?:[\w()@-]+\s+){1,4}?(?:by|from|to|of)\s*$",
     _I,
 )
 AVERAGE_RIGHT_RE = re.compile(
