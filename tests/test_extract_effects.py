@@ -1193,3 +1193,28 @@ def test_a_change_of_an_average_metric_is_an_average():
     assert (r["delta"], r["qualifier"]) == (6.9, "average")
     # "the average of 5 runs" is how the number was computed, not an average metric's change
     assert one("The average of 5 runs improves by 2%.")["qualifier"] == ""
+
+
+def test_measurements_compare_in_their_unit_and_alone_are_not_comparisons():
+    r = one("Streaming lowers first-token latency (612 ms vs. 955 ms) on long prompts.")
+    assert (r["baseline"], r["treatment"], r["delta"], r["unit"], r["direction"]) == (
+        955.0,
+        612.0,
+        -343.0,
+        "points",
+        "better",
+    )
+    r = one("Batching reduces latency by 35 ms per request.")
+    assert (r["delta"], r["unit"], r["metric"]) == (-35.0, "points", "latency")
+    assert rows("It answers in 120 ms on a GPU with 16 GB of memory.") == []
+
+
+def test_a_score_lost_after_a_verb_and_signed_changes_after_a_cut_off_parenthesis():
+    r = one("The sparse model loses only 0.006 mIoU on the validation set.")
+    assert (r["delta"], r["unit"], r["direction"]) == (-0.006, "points", "worse")
+    out = rows(
+        "Across 4 model families (Mistral, Llama, Qwen and Gemma), the reranker improves answer "
+        "relevance (+12.40), answer correctness (+9.85), and faithfulness (+11.02) over BM25."
+    )
+    assert [r["delta"] for r in out] == [12.4, 9.85, 11.02]
+    assert rows("We offer 1) better uniformity and 2) faster sampling.") == []

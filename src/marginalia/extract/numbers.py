@@ -386,8 +386,12 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
             elif fam == BARE:
                 return None  # "$100": an amount of money (LaTeX "$2.6\times$" is kept)
         sign = _sign(g("r1s"))
-        if fam == BARE and _MEASURE_RE.match(text, end):
-            return None  # "120 ms", "16 GB": a physical measurement, not a score
+        if fam == BARE:
+            unit = _MEASURE_RE.match(text, end)
+            if unit is not None:
+                # "120 ms", "16 GB": a physical measurement, read as a score in its unit (a
+                # level alone is no comparison; "847 ms vs. 1271 ms" and "by 40 ms" are)
+                fam, su, end = SCORE, unit.group().strip(), unit.end()
         if fam == RATIO and (_num(num) == 0 or sign == "-"):
             return None  # "0x": an identifier, not a factor
         return Quantity(

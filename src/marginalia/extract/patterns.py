@@ -75,9 +75,10 @@ CHANGE_OF_END_RE = re.compile(
 CHANGE_NOUN_END_RE = re.compile(
     rf"(?<![\w-])(?:{CHANGE_NOUN})(?:\s+(?:in|on)\s+[\w-]+(?:\s+[\w-]+)?)?\s*$", _I
 )
+MINIMIZER_END_RE = re.compile(r"(?<![\w-])(?:only|just|merely)\s*$", _I)
 VERB_END_RE = re.compile(
     r"(?<![\w-])(?:remov|reduc|cut|sav|prun|eliminat|compress|shrink|increas|improv|boost|"
-    r"rais|lower|decreas|lower)\w*\s*$",
+    r"rais|lower|decreas|lower|los(?=e|t|ing))\w*\s*$",
     _I,
 )
 PAREN_AFTER_COMP_RE = re.compile(

@@ -35,6 +35,7 @@ from marginalia.extract.patterns import (
     HYPOTHETICAL_RE,
     IN_END_RE,
     LIST_BETWEEN_RE,
+    MINIMIZER_END_RE,
     NOT_FRACTION_RIGHT_RE,
     OF_REFERENCE_RE,
     ORDINAL_LEFT_RE,
@@ -86,7 +87,11 @@ def single_comparison(doc: Doc, q: Quantity) -> Effect | None:
     # the text before the qualifier: "marginally higher (<4%)" -> "marginally higher ("
     left_noq = left[: len(left) - nq] if nq else left
     paren_comp = bool(tail(PAREN_AFTER_COMP_RE, left_noq, 28))
-    if right.startswith(")") and left.count("(") <= left.count(")"):
+    if (
+        right.startswith(")")
+        and left.count("(") <= left.count(")")
+        and not (q.sign and left.endswith("("))  # "(+15.53)" after a cut-off "(...)"
+    ):
         return None  # an enumeration "1) Better uniformity"
     fam = q.family
     if tail(HYPER_LEFT_RE, left, 6) or is_year(q):
@@ -156,6 +161,8 @@ def single_comparison(doc: Doc, q: Quantity) -> Effect | None:
         return _single_effect(q)
     if fam == SCORE and RIGHT_CUE_RE.match(right):  # "5.1 points above", "2 BLEU more"
         return _single_effect(q)
+    if fam == SCORE and q.score_unit and tail(VERB_END_RE, MINIMIZER_END_RE.sub("", core), 22):
+        return _single_effect(q)  # "loses only 0.004 mIoU", "improves 1.2 BLEU"
     return None
 
 
