@@ -1218,3 +1218,86 @@ def test_a_score_lost_after_a_verb_and_signed_changes_after_a_cut_off_parenthesi
     )
     assert [r["delta"] for r in out] == [12.4, 9.85, 11.02]
     assert rows("We offer 1) better uniformity and 2) faster sampling.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the list of competitors stops at the first item that is not a name
+        (
+            "Our model reaches 73.5% accuracy, outperforming BERT (70.1%) while reducing "
+            "latency (35%).",
+            [(70.1, 73.5)],
+        ),
+        (
+            "Our retriever reaches 62.0% recall, outperforming DPR (55.2%) on NQ and on "
+            "TriviaQA (48.9%).",
+            [(55.2, 62.0)],
+        ),
+        # a competitor's stated difference is a change, not its level
+        (
+            "Our model reaches 74.1% accuracy, outperforming GPT-4 (3.2% higher) and Claude "
+            "(5.0% higher).",
+            [(None, None), (None, None)],
+        ),
+        # an operating point is not a competitor's level
+        (
+            "The detector reaches 89.4% TPR, outperforming all baselines at a false positive "
+            "rate of 1%.",
+            [],
+        ),
+        # a measurement between the two levels is skipped, and never paired with a score
+        (
+            "Our detector achieves 45.2 mAP at 30 fps, compared to 42.1 mAP for YOLOv5.",
+            [(42.1, 45.2)],
+        ),
+        ("It gets 41.2 BLEU with a latency of 50 ms, compared to 38.0 BLEU.", [(38.0, 41.2)]),
+        # a share after "while" is no competitor
+        (
+            "The model reaches 94.2% accuracy while updating only a small subset of parameters "
+            "(0.8%).",
+            [],
+        ),
+        # levels in different units are not a pair
+        ("Inference takes 45 ms per image, compared to 2.1 s for the diffusion baseline.", []),
+    ],
+)
+def test_competitor_pairs_only_between_levels_of_one_quantity(text, expected):
+    assert [(r["baseline"], r["treatment"]) for r in rows(text)] == expected
+
+
+def test_a_measurement_pair_without_a_metric_word_is_judged_by_its_unit():
+    r = one("Our model answers in 0.8 s, versus 4.2 s for GPT-4.")
+    assert (r["metric"], r["aspect"], r["direction"]) == ("time", "efficiency", "better")
+    r = one("It needs 2 GB, compared with 14 GB for the baseline.")
+    assert (r["metric"], r["direction"]) == ("memory", "better")
+    assert rows("We cut 30 s clips from each recording.") == []
+
+
+def test_parenthesised_ranges_after_a_plural_or_a_verb_stay_ranges():
+    out = rows("The method yields consistent gains (2% to 4%) across all tasks.")
+    assert [(r["delta"], r["qualifier"]) for r in out] == [(2.0, "range_low"), (4.0, "range_high")]
+    out = rows("Accuracy drops sharply (10% to 25%) under distribution shift.")
+    assert sorted(r["delta"] for r in out) == [-25.0, -10.0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It improves average precision by 2.1 points.",
+        "These results mean that the model improves by 3%.",
+        "It raises mean IoU by 1.8 points.",
+    ],
+)
+def test_metric_names_with_average_or_mean_are_not_average_qualifiers(text):
+    assert one(text)["qualifier"] == ""
+
+
+def test_more_false_comparisons_the_review_found():
+    assert rows("We report consistent gains on tasks with more than 40% missing values.") == []
+    assert rows("A sample of 500 prompts can detect a 3-point improvement with 80% power.") == []
+    assert rows("Current leaderboards cannot detect a 1% gain between models.") == []
+    r = one("To match our accuracy, the baseline must be trained with 10x larger batch sizes.")
+    assert r["direction"] == "worse"
+    r = one("It reduces the mean absolute error by 15%.")
+    assert (r["scale"], r["delta"]) == ("relative", -15.0)

@@ -103,14 +103,18 @@ def hedge_of(abstract: str, title: str = "A title") -> str:
         ),
         ("FooNet ranked the 1st place in the shared task.", "strong", "ranked the 1st place"),
         # a minimising "only"/"just" on a number counts for the paper too
-        ("Pruning loses only 0.3 mIoU at half the FLOPs.", "marginal", "only 0.3"),
+        ("FooNet loses only 0.3 mIoU at half the FLOPs.", "marginal", "only 0.3"),
         ("FooNet doubles speed with an accuracy loss of just 0.2%.", "marginal", "just 0.2%"),
         (
             "FooNet shows only a 0.4% AUROC degradation.",
             "marginal",
             "only a 0.4% AUROC degradation",
         ),
-        ("Accuracy is highly sensitive to the prompt format.", "strong", "highly sensitive"),
+        (
+            "We find that accuracy is highly sensitive to the prompt format.",
+            "strong",
+            "highly sensitive",
+        ),
         ("We find a strong dependence of recall on depth.", "strong", "a strong dependence"),
         ("FooNet significantly saves 40% memory.", "strong", "significantly saves"),
         (
@@ -204,6 +208,12 @@ def test_both_kinds_make_mixed_and_spans_follow_text_order() -> None:
         OWN + "Previous detectors achieve the best accuracy but run slowly.",
         OWN + "FooNet needs minimal supervision.",
         OWN + "None of the variants were tested on video.",
+        OWN + "We find no evidence of overfitting, and FooNet improves accuracy by 5.2%.",
+        OWN + "None of the baselines handle long inputs while FooNet improves recall by 20%.",
+        OWN + "Our experiments show the best performance is obtained with moderate batch sizes.",
+        OWN + "Cosine schedules yield the best results when data is scarce.",
+        OWN + "Among the baselines, focal loss achieves the best performance, but ours is simpler.",
+        OWN + "Existing adapters improve accuracy by only 0.5 points on these tasks.",
         OWN + "It is just as fast with just 3 layers.",
     ],
 )

@@ -27,14 +27,16 @@ from marginalia.extract.patterns import (
     COMPETITOR_BETWEEN_RE,
     COMPETITOR_CLOSE_RE,
     COMPETITOR_NEXT_RE,
+    CONTRAST_BETWEEN_RE,
     FROM_END_RE,
     FROM_LABEL_TO_RE,
     FROM_PAREN_RE,
     GAIN_FROM_END_RE,
     LEVEL_LEFT_RE,
     OF_REFERENCE_RE,
-    PAREN_AFTER_COMP_RE,
     PAREN_BETWEEN_RE,
+    PAREN_LEVELS_DOWN_RE,
+    PAREN_LEVELS_UP_RE,
     QUAL_ONLY_RE,
     RANGE_FROM_RE,
     RESPECTIVELY_RE,
@@ -75,7 +77,12 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
             and not gain_range
             and q.family != RATIO
             and not (q.sign or q.sign2)
-            and bool(tail(PAREN_AFTER_COMP_RE, left, 40))
+            and q.value2 is not None
+            and bool(
+                tail(PAREN_LEVELS_DOWN_RE, left, 20)
+                if q.value2 < q.value
+                else tail(PAREN_LEVELS_UP_RE, left, 20)
+            )
         )
         if paren_levels:
             used.add(i)
@@ -259,7 +266,9 @@ def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[E
     """A level and the levels of the competitors it is set against: "a win rate of 79% ...,
     outperforming Random Forest (46%), fastprop (39%)" gives 79 vs 46 and 79 vs 39; "12.5% of
     issues, compared to the previous best of 3.8%"; "80% ..., where behavior cloning reaches
-    only 20%". Counts between the two levels ("with as few as 8 demonstrations") are skipped."""
+    only 20%". Counts and measurements between the two levels ("with as few as 8
+    demonstrations", "at 30 fps") are skipped; the competitor's number must be a level in the
+    same unit, not a change ("GPT-4 (3.2% higher)")."""
     text = doc.text
     n = len(qs)
     for i in range(n - 1):
@@ -267,13 +276,20 @@ def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[E
         if i in used or a.kind != "num" or a.sign or a.family not in (PERCENT, SCORE):
             continue
         j = i + 1
-        while j < n and qs[j].family == BARE and qs[j].kind == "num" and qs[j].start - a.end < 130:
-            j += 1  # a count in between
+        while (
+            j < n
+            and (qs[j].family == BARE or (qs[j].measure and not a.measure))
+            and qs[j].kind == "num"
+            and qs[j].start - a.end < 130
+        ):
+            j += 1  # a count or a measurement in between
         if j >= n or j in used:
             continue
         b = qs[j]
         if b.kind != "num" or b.sign or b.family != a.family or b.start - a.end > 160:
             continue
+        if a.measure.lower() != b.measure.lower():
+            continue  # "45 ms ... 2.1 s": levels in different units
         if is_year(a) or not same_sentence(doc, a.start, b.start):
             continue
         between = text[a.end : b.start]
@@ -281,7 +297,7 @@ def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[E
             between = (
                 between[: q.start - a.end] + "n" * (q.end - q.start) + between[q.end - a.end :]
             )
-        m = COMPETITOR_BETWEEN_RE.fullmatch(between)
+        m = COMPETITOR_BETWEEN_RE.fullmatch(between) or CONTRAST_BETWEEN_RE.fullmatch(between)
         if m is None or OF_REFERENCE_RE.match(doc.right(b.end, 80)):
             continue
         if OF_REFERENCE_RE.match(doc.right(a.end, 80)):  # "2% of the tokens": a share
@@ -290,8 +306,8 @@ def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[E
         close = COMPETITOR_CLOSE_RE.match(text, b.end) if paren else None
         if paren and close is None:
             continue
-        if single_comparison(doc, a) is not None:
-            continue
+        if single_comparison(doc, a) is not None or single_comparison(doc, b) is not None:
+            continue  # a change, not a level ("the gain (3.1%)")
         used.update(range(i, j + 1))
         end = close.end() if close is not None and text[close.end() - 1] == ")" else b.end
         out.append(_pair(a.start, end, b, a, a, b))
@@ -307,6 +323,8 @@ def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[E
                 break
             c_close = COMPETITOR_CLOSE_RE.match(text, c.end)
             if c_close is None or text[c_close.end() - 1] != ")":
+                break
+            if c.measure.lower() != a.measure.lower() or single_comparison(doc, c) is not None:
                 break
             used.add(k)
             start = prev_end + 1
@@ -350,6 +368,8 @@ def _compatible(a: Quantity, b: Quantity) -> bool:
     """Two levels that can form a before/after pair (factors and fractions cannot)."""
     if a.family in (RATIO, FRACTION) or b.family in (RATIO, FRACTION):
         return False
+    if a.measure.lower() != b.measure.lower():
+        return False  # "45 ms" and "2.1 s", "30 fps" and "42.1 mAP": not one quantity
     fa = PERCENT if a.family == PERCENT else a.family
     fb = PERCENT if b.family == PERCENT else b.family
     if fa == fb:

@@ -16,6 +16,7 @@ from marginalia.extract.document import Doc, Effect, same_sentence, signed
 from marginalia.extract.labels import clean_label
 from marginalia.extract.lexicon import (
     EFF,
+    MEASURE_METRICS,
     PERF,
     first_metric,
     good_or_bad,
@@ -194,6 +195,9 @@ def _metric(doc: Doc, e: Effect) -> tuple[str, str, bool | None] | None:
     found = _last_metric(left)
     if found:
         return found
+    unit = MEASURE_METRICS.get(e.score_unit.lower()) if e.score_unit else None
+    if unit is not None:
+        return unit  # "0.8 s versus 4.2 s": a time; "2 GB vs 14 GB": memory
     if e.kind in ("paren", "pair", "single") and e.family in (PERCENT, SCORE, BARE):
         s, _ = doc.sentence(e.start)
         found = _last_metric(text[max(s, e.start - 200) : e.start])

@@ -38,7 +38,7 @@ class Cue(NamedTuple):  # a tuple: created often, and cheaper to build than a da
     start: int  # start of the cue phrase
     end: int  # end of the cue phrase (cue word + what it modifies)
     word_start: int  # start of the intensity word itself
-    paper: bool  # counts at paper level (a minimising "only" does not)
+    paper: bool  # counts at paper level
     own_only: bool = False  # counts only for the authors' own results ("strong performance")
 
 
@@ -207,8 +207,10 @@ def _other(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
                 _add(cues, low, "strong", p, m.end("head"), p)
     elif word in ("highly", "heavily", "critically"):
         m = L.RX_DEPEND_FWD.match(low, q)
-        if m:  # "highly dependent on", "highly sensitive to"
-            _add(cues, low, "strong", p, m.end("head") if m.group("head") else m.end("sens"), p)
+        if m and m.group("head"):  # "highly dependent on"
+            _add(cues, low, "strong", p, m.end("head"), p)
+        elif m:  # "highly sensitive to": only about what the paper studies or shows
+            _add(cues, low, "strong", p, m.end("sens"), p, own_only=True)
     elif word in ("margin", "margins"):
         lo = max(0, p - 30)
         m = L.RX_MARGIN_LEFT.search(low[lo:p])
@@ -225,6 +227,8 @@ def _other(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
     elif word in ("best", "highest"):
         m = L.RX_TOP_FWD.match(low, q)
         left = L.RX_TOP_LEFT.search(low, max(0, p - 30), p)
+        if m and left and L.RX_TOP_OTHERS.search(low, max(0, p - 80), min(len(low), q + 80)):
+            return  # "among the baselines, X achieves the best ..., while our ..."
         if m and left:  # "achieves the best performance": a best-in-class claim
             _add(cues, low, "strong", left.start(), m.end("head"), p, own_only=True)
     elif word in ("first", "1st"):
@@ -308,13 +312,13 @@ def _only(low: str, p: int, cues: list[Cue]) -> None:
     if L.RX_ONLY_OF_RIGHT.match(low, ne):
         return  # "only 10% of the parameters": a resource level, not a minimised effect
     e = L.RX_ONLY_EFFECT_RIGHT.match(low, ne)
-    if e:
-        cues.append(Cue("marginal", p, e.end(), p, True))
+    if e:  # (own results only: "existing adapters gain only 0.5%" is about baselines)
+        cues.append(Cue("marginal", p, e.end(), p, True, own_only=True))
     elif L.RX_ONLY_NOUN_LEFT.search(low[max(0, p - 60) : p]):
         # "a gap of only 0.6 points", "the speedup is only 1.1x": the effect itself is small
         cues.append(Cue("marginal", p, ne, p, True))
     elif L.RX_ONLY_VERB_LEFT.search(low[max(0, p - 40) : p]):
-        cues.append(Cue("marginal", p, ne, p, True))
+        cues.append(Cue("marginal", p, ne, p, True, own_only=True))
     elif (num.group("unit") or "").strip() in ("x", "\u00d7") or L.RX_ONLY_RATIO_RIGHT.match(
         low, ne
     ):

@@ -260,7 +260,7 @@ RX_NEG_WITHOUT = re.compile(
     r"(?:improvements?|gains?|benefits?|advantages?)\b"
 )
 RX_NEG_EVIDENCE = re.compile(
-    r"evidence\s+(?:that|confirming|showing|of|for)\b[^.;]{0,120}?"
+    r"evidence\s+(?:that|confirming|showing|of|for)\b[^.;,]{0,120}?"
     r"\b(?:better|outperform\w*|improve\w*|superior)\b"
 )
 RX_NEG_EVIDENCE_LEFT = re.compile(
@@ -268,7 +268,8 @@ RX_NEG_EVIDENCE_LEFT = re.compile(
 )
 # "none of our extensions (conclusively) outperform the baselines"
 RX_NEG_NONE = re.compile(
-    r"none\s+of\s+[^.;,]{1,60}?\s(?:\w+ly\s+)?(?:outperform\w*|improve\w*|beat\w*|surpass\w*)\b"
+    r"none\s+of\s+(?:the\s+|our\s+|these\s+|its\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+"
+    r"(?:\w+ly\s+)?(?:outperform\w*|improve\w*|beat\w*|surpass\w*)\b"
 )
 RX_NEG_NOT_BETTER = re.compile(
     r"not\s+(?:(?:significantly|substantially|meaningfully|much|consistently)\s+)?"
@@ -299,8 +300,12 @@ RX_TOP_FWD = re.compile(
     r"|[\w-]+\s+trade[- ]?offs?)\b"
 )
 RX_TOP_LEFT = re.compile(
-    r"\b(?:achiev\w*|attain\w*|obtain\w*|deliver\w*|yield\w*|reach\w*|record\w*|produc\w*|"
-    r"demonstrat\w*|show(?:s|ing)?|gets?)\s+the\s+$"
+    r"\b(?:achiev\w*|attain\w*|obtain\w*|deliver\w*|reach\w*|record\w*|gets?)\s+the\s+$"
+)
+# a best-in-class claim about someone else: "among the baselines", "..., while our model ..."
+RX_TOP_OTHERS = re.compile(
+    r"\bamong\s+(?:the\s+)?(?:baselines?|existing|prior|previous|other)\b|\bbaselines?\b"
+    r"|\b(?:while|whereas|but)\s+(?:our|we|ours)\b"
 )
 # "ranks (the) 1st place", "won first place": a best-in-class result (anchored at the ordinal)
 RX_PLACE_FWD = re.compile(r"\s+place\b")

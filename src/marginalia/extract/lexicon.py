@@ -32,6 +32,39 @@ ONLINE_METRICS: dict[str, str] = {
     "purchases": "purchases",
     "conversions": "conversions",
 }
+#: the quantity a measurement's unit measures (numbers.py reads "120 ms", "16 GB" as scores in
+#: their unit), for a comparison whose text names no metric: "0.8 s versus 4.2 s" is a time
+MEASURE_METRICS: dict[str, tuple[str, str, bool]] = {
+    **{
+        u: ("time", EFF, True)
+        for u in (
+            "ms",
+            "s",
+            "sec",
+            "secs",
+            "second",
+            "seconds",
+            "min",
+            "mins",
+            "minute",
+            "minutes",
+            "hour",
+            "hours",
+            "hr",
+            "hrs",
+            "day",
+            "days",
+            "\u03bcs",
+            "us",
+            "ns",
+        )
+    },
+    **{u: ("memory", EFF, True) for u in ("gb", "mb", "kb", "tb", "gib", "mib")},
+    **{u: ("energy", EFF, True) for u in ("w", "kw", "kwh", "mwh")},
+    "fps": ("throughput", EFF, False),
+    "usd": ("cost", EFF, True),
+    "eur": ("cost", EFF, True),
+}
 #: the metric names of ONLINE_METRICS and the online word pairs of METRIC_PAIRS
 ONLINE_METRIC_NAMES = frozenset(ONLINE_METRICS.values()) | {
     "watch time",

@@ -179,6 +179,7 @@ class Quantity:
     word: str = ""  # the number word (twice, half, doubles, order of magnitude)
     sep: str = ""  # range separator as written ("-", "to")
     integer: bool = False  # written without decimals
+    measure: str = ""  # the physical unit of a measurement ("ms", "GB"), read as a score
 
 
 def _num(s: str) -> float:
@@ -386,12 +387,14 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
             elif fam == BARE:
                 return None  # "$100": an amount of money (LaTeX "$2.6\times$" is kept)
         sign = _sign(g("r1s"))
+        measure = ""
         if fam == BARE:
             unit = _MEASURE_RE.match(text, end)
             if unit is not None:
                 # "120 ms", "16 GB": a physical measurement, read as a score in its unit (a
                 # level alone is no comparison; "847 ms vs. 1271 ms" and "by 40 ms" are)
-                fam, su, end = SCORE, unit.group().strip(), unit.end()
+                fam, end = SCORE, unit.end()
+                su = measure = unit.group().strip()
         if fam == RATIO and (_num(num) == 0 or sign == "-"):
             return None  # "0x": an identifier, not a factor
         return Quantity(
@@ -407,6 +410,7 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
             glued,
             su,
             integer="." not in num,
+            measure=measure,
         )
     return None
 

@@ -49,7 +49,10 @@ AVERAGE_LEFT_RE = re.compile(
     r"(?:\s+(?:only|just|merely|a\s+mere))?\s*$"
     r"|\bon\s+average\s*,?\s*(?:\w+\s+){0,3}$"
     # an average metric: "reduced average response length by", "the average EM score from"
-    r"|\b(?:average|mean)\s+(?!of\b)(?:[\w()@-]+\s+){1,4}?(?:by|from|to|of)\s*$",
+    # (not the names "average precision", "mean IoU", "mean absolute error", nor "these mean")
+    r"|(?<!these\s)(?<!this\s)(?<!results\s)\b(?:average|mean)\s+"
+    r"(?!of\b|that\b|(?:average\s+)?precision\b|iou\b|absolute\b|squared\b|reciprocal\b|rank\b)"
+    r"(?:[\w()@-]+\s+){1,4}?(?:by|from|to|of)\s*$",
     _I,
 )
 AVERAGE_RIGHT_RE = re.compile(
@@ -73,7 +76,9 @@ CHANGE_OF_END_RE = re.compile(
 )
 # a change noun right before the number's qualifier: "drops as large as 73%", "gains up to 4"
 CHANGE_NOUN_END_RE = re.compile(
-    rf"(?<![\w-])(?:{CHANGE_NOUN})(?:\s+(?:in|on)\s+[\w-]+(?:\s+[\w-]+)?)?\s*$", _I
+    rf"(?<![\w-])(?:{CHANGE_NOUN})"
+    r"(?:\s+(?:in|on)\s+(?!with\b)[\w-]+(?:\s+(?!with\b|of\b|for\b|where\b)[\w-]+)?)?\s*$",
+    _I,
 )
 MINIMIZER_END_RE = re.compile(r"(?<![\w-])(?:only|just|merely)\s*$", _I)
 VERB_END_RE = re.compile(
@@ -86,6 +91,14 @@ PAREN_AFTER_COMP_RE = re.compile(
     r"cheaper|outperform\w*|underperform\w*|improv\w*|increas\w*|decreas\w*|reduc\w*|"
     rf"{CHANGE_NOUN}|degrad\w*)(?:\s+\w+ly)?\s*\(\s*$",
     _I,
+)
+# a singular change noun right before "(A to B)": "a minor drop (95.07% to 94.92%)" gives the
+# levels before and after ("gains (2% to 4%)" and "drops sharply (10% to 25%)" are ranges)
+PAREN_LEVELS_DOWN_RE = re.compile(
+    r"(?<![\w-])(?:drop|decline|decrease|degradation|reduction|loss|fall)\s*\(\s*$", _I
+)
+PAREN_LEVELS_UP_RE = re.compile(
+    r"(?<![\w-])(?:gain|improvement|increase|boost|rise|jump|uplift)\s*\(\s*$", _I
 )
 _FILLER = (
     r"relative|absolute|average|overall|net|additional|further|total|mean|median|points?|pts|"
@@ -121,7 +134,7 @@ CAPACITY_RIGHT_RE = re.compile(
     _I,
 )
 ENABLE_RE = re.compile(
-    r"\b(?:enabl\w*|support\w*|allow\w*|permit\w*|train\w*|fit\w*|handl\w*|process\w*|"
+    r"\b(?:enabl\w*|support\w*|allow\w*|permit\w*|fit\w*|handl\w*|process\w*|"
     r"scal\w*|accommodat\w*|serv\w*)\b",
     _I,
 )
@@ -303,7 +316,7 @@ FACTOR_LEFT_RE = re.compile(r"\bfactors?(?:\s+of)?\s*$", _I)
 HYPOTHETICAL_RE = re.compile(
     r"\b(?:power\s+to|detectable|(?:to|can|could|cannot|able\s+to)\s+detect(?:ing)?\s+"
     r"(?:an?\s+|the\s+)?(?:\w+\s+)?(?:effects?|differences?|changes?|improvements?|gains?|shifts?)"
-    r")\b",
+    r"\b|(?:to|can|could|cannot|able\s+to)\s+detect\s+(?:an?\s+|the\s+)?(?:\w+\s+)?$)",
     _I,
 )
 RANGE_FROM_RE = re.compile(
@@ -351,25 +364,42 @@ LEVEL_LEFT_RE = re.compile(
 # a level, then a competitor's level: "a win rate of 79% ..., outperforming Random Forest
 # (46%)", "12.5% of issues, compared to the previous best of 3.8%", "80% ..., where behavior
 # cloning reaches only 20%" (the text between the two numbers; digits only inside names)
+_BETWEEN_CHAR = r"(?:[^;:.()\d]|(?<=[A-Za-z@\d-])\d|\.(?=\w))"
+_LEVEL_VERB = r"(?:reach\w*|achiev\w*|attain\w*|obtain\w*|scor\w*|get\w*|manag\w*)"
 COMPETITOR_BETWEEN_RE = re.compile(
-    r"(?:[^;:.()\d]|(?<=[A-Za-z@\d-])\d|\.(?=\w)){0,90}?(?<![\w-])"
+    rf"{_BETWEEN_CHAR}{{0,90}}?(?<![\w-])"
     r"(?:outperform\w*|surpass\w*|exceed\w*|beat(?:s|ing)?|compared\s+(?:to|with)|versus|vs\.?"
-    r"|relative\s+to|where(?:as)?|while)\s"
-    r"(?:[^;:.()\d]|(?<=[A-Za-z@\d-])\d|\.(?=\w)){0,70}?"
-    r"(?:\(\s*|(?<![\w-])(?:best|art|sota|SOTA|baselines?|score|accuracy|rate|performance)"
-    r"\s+(?:of|at)\s+|(?<![\w-])(?:reach\w*|achiev\w*|attain\w*|obtain\w*|scor\w*"
-    r"|get\w*|manag\w*)\s+(?:only|just|merely)\s+"
-    r"|(?<![\w-])(?:that|which)\s+(?:reach\w*|achiev\w*|attain\w*|obtain\w*|scor\w*|get\w*)\s+"
+    r"|relative\s+to)\s"
+    rf"{_BETWEEN_CHAR}{{0,70}}?"
+    r"(?:\(\s*|(?<![\w-])(?:best|art|sota|SOTA|baselines?|score|accuracy|performance)\s+of\s+"
+    rf"|(?<![\w-]){_LEVEL_VERB}\s+(?:only|just|merely)\s+"
+    rf"|(?<![\w-])(?:that|which)\s+{_LEVEL_VERB}\s+"
     # "... versus 65% on B", "exceeds ChatGPT 46.3%": the competitor's level right after
     r"|(?<=versus\s)|(?<=vs\.\s)|(?<=compared\sto\s)|(?<=compared\swith\s)|(?<=relative\sto\s)"
     r"|(?<=[\s(])(?-i:[A-Z][\w.+-]*)\s+)",
     _I,
 )
+# "80% ..., where behavior cloning reaches only 20%": a contrast word, then a level minimised
+CONTRAST_BETWEEN_RE = re.compile(
+    rf"{_BETWEEN_CHAR}{{0,90}}?(?<![\w-])(?:where(?:as)?|while)\s{_BETWEEN_CHAR}{{0,70}}?"
+    rf"(?<![\w-]){_LEVEL_VERB}\s+(?:only|just|merely)\s+",
+    _I,
+)
 # what may follow a competitor's level in parentheses: "(46%)", "(80% pass@1)", "(46%, ...)"
-COMPETITOR_CLOSE_RE = re.compile(r"\s*(?:[\w@-]+\s*){0,2}[),]")
-# the next competitor of a list: "), fastprop (" / "), and Chemprop ("
+# (not a difference: "(3.2% higher)" is the competitor's gap, read as a change)
+COMPETITOR_CLOSE_RE = re.compile(
+    r"\s*(?:(?!(?:higher|lower|better|worse|more|less|improvements?|gains?|drops?|increases?|"
+    r"decreases?|points?|pp|absolute|relative)\b)[\w@-]+\s*){0,2}[),]",
+    _I,
+)
+# the next competitor of a list: "), fastprop (" / "), and Chemprop (": one to three name
+# tokens, none a function word or an -ing verb ("while reducing latency (35%)" is no competitor)
+_NAME_TOKEN = (
+    r"(?!(?:while|with|without|on|in|at|by|for|from|to|of|the|a|an|than|when|where|whereas|and|"
+    r"or|but|far|fewer|more|less|using|its|their|our)\b)(?![a-z]+ing\b)[\w.+@/-]+"
+)
 COMPETITOR_NEXT_RE = re.compile(
-    r"\)\s*,?\s*(?:and\s+|or\s+)?(?:[^;:.()\d,]|(?<=[A-Za-z@\d-])\d){1,40}?\(\s*", _I
+    rf"\)\s*,?\s*(?:and\s+|or\s+)?{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}}\s*\(\s*", _I
 )
 QUAL_ONLY_RE = re.compile(r"^\s*(?:(?:a|an)\s+)?$", _I)
 COMPARATIVE_START_RE = re.compile(
@@ -382,7 +412,10 @@ LIST_BETWEEN_RE = re.compile(
     r"(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:(?:by|of|with)\s+)?$",
     _I,
 )
-ABSOLUTE_RE = re.compile(r"\babsolute(?:ly)?\b|\bpercentage\s+points?\b", _I)
+# (not the metric names "mean absolute error", "absolute trajectory error")
+ABSOLUTE_RE = re.compile(
+    r"\babsolute(?:ly)?\b(?!\s+(?:\w+\s+)?(?:error|deviation)s?\b)|\bpercentage\s+points?\b", _I
+)
 # "relative" right after the number, also "39.2% relative to the baseline"
 RELATIVE_RIGHT_RE = re.compile(r"^\)?\s*relative(?:ly)?\b(?!\s+(?:cheap|simple|small|easy))", _I)
 RELATIVE_RE = re.compile(r"\brelative(?:ly)?\b(?!\s+(?:to|cheap|simple|small|easy))", _I)

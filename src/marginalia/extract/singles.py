@@ -161,7 +161,12 @@ def single_comparison(doc: Doc, q: Quantity) -> Effect | None:
         return _single_effect(q)
     if fam == SCORE and RIGHT_CUE_RE.match(right):  # "5.1 points above", "2 BLEU more"
         return _single_effect(q)
-    if fam == SCORE and q.score_unit and tail(VERB_END_RE, MINIMIZER_END_RE.sub("", core), 22):
+    if (
+        fam == SCORE
+        and q.score_unit
+        and not q.measure  # "we cut 30 s clips", "remove 2 s of silence": settings
+        and tail(VERB_END_RE, MINIMIZER_END_RE.sub("", core), 22)
+    ):
         return _single_effect(q)  # "loses only 0.004 mIoU", "improves 1.2 BLEU"
     return None
 
