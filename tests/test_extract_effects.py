@@ -1301,3 +1301,29 @@ def test_more_false_comparisons_the_review_found():
     assert r["direction"] == "worse"
     r = one("It reduces the mean absolute error by 15%.")
     assert (r["scale"], r["delta"]) == ("relative", -15.0)
+
+
+def test_measurements_never_enter_the_model_as_percentage_points():
+    from marginalia.standardize import standardize
+
+    # a time pair near a performance word is still a time, standardized as a log ratio
+    texts = [
+        "We propose FooNet. It keeps accuracy while cutting answer time (12 s vs. 30 s).",
+        "We propose FooNet. Batching reduces latency by 35 ms per request.",
+        "We propose FooNet. PSNR rises from 28.1 dB to 30.2 dB.",
+    ]
+    corpus = pd.DataFrame(
+        {
+            "paper_id": ["p0", "p1", "p2"],
+            "title": ["T"] * 3,
+            "abstract": texts,
+            "source": ["s"] * 3,
+            "year": [2024] * 3,
+        }
+    )
+    effects, papers = extract_corpus(corpus, None)
+    assert effects["aspect"].tolist() == ["efficiency", "efficiency"]  # dB is not read
+    out = standardize(effects, papers, None)
+    assert out["family"].tolist() == ["log_ratio", "excluded"]
+    assert round(float(out["y"].iloc[0]), 4) == 0.9163  # log(30 / 12)
+    assert "neither percentage points nor a ratio" in out["exclusion_reason"].iloc[1]

@@ -195,9 +195,6 @@ def _metric(doc: Doc, e: Effect) -> tuple[str, str, bool | None] | None:
     found = _last_metric(left)
     if found:
         return found
-    unit = MEASURE_METRICS.get(e.score_unit.lower()) if e.score_unit else None
-    if unit is not None:
-        return unit  # "0.8 s versus 4.2 s": a time; "2 GB vs 14 GB": memory
     if e.kind in ("paren", "pair", "single") and e.family in (PERCENT, SCORE, BARE):
         s, _ = doc.sentence(e.start)
         found = _last_metric(text[max(s, e.start - 200) : e.start])
@@ -330,6 +327,11 @@ def _average_near(doc: Doc, e: Effect, left: str) -> bool:
 def fill_fields(doc: Doc, e: Effect, prev_by_family: dict[str, Effect]) -> None:
     """Set the metric, aspect and polarity (``lib``, ``equiv``) of ``e``."""
     found = _metric(doc, e)
+    unit = MEASURE_METRICS.get(e.score_unit.lower()) if e.score_unit else None
+    if unit is not None and (found is None or found[1] != EFF):
+        # "0.8 s versus 4.2 s" is a time, "2 GB vs 14 GB" memory, whatever performance word
+        # is near: a measurement never enters the model as percentage points
+        found = unit
     if found is None and e.family == RATIO:
         prev = prev_by_family.get(RATIO)
         if (

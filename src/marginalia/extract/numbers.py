@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from marginalia.extract.lexicon import MEASURE_METRICS
+
 # unit families of a mention
 PERCENT = "percent"  # 5%, 5\%, 5 percent (pp=True: percentage points)
 RATIO = "ratio"  # 2x, 2.3times, 3-fold, twice, an order of magnitude
@@ -391,8 +393,11 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
         if fam == BARE:
             unit = _MEASURE_RE.match(text, end)
             if unit is not None:
-                # "120 ms", "16 GB": a physical measurement, read as a score in its unit (a
-                # level alone is no comparison; "847 ms vs. 1271 ms" and "by 40 ms" are)
+                if unit.group().strip().lower() not in MEASURE_METRICS:
+                    return None  # "12 dB", "2 GHz": a physical measurement, not a score
+                # "120 ms", "16 GB": a time, memory, energy, frame rate or cost, read as a score
+                # in its unit (a level alone is no comparison; "847 ms vs. 1271 ms" and "by 40
+                # ms" are; their metric comes from the unit, lexicon.MEASURE_METRICS)
                 fam, end = SCORE, unit.end()
                 su = measure = unit.group().strip()
         if fam == RATIO and (_num(num) == 0 or sign == "-"):
