@@ -281,8 +281,10 @@ RX_SOTA_FWD = re.compile(
     r"(?![\w-]*\s+(?:baselines?|methods?|models?|systems?|approaches|algorithms?|"
     r"architectures?|detectors?|techniques?|works?))"
 )
+# the verbs of a result claimed ("achieves state-of-the-art", "obtains the best accuracy")
+_CLAIM_VERB = r"achiev\w*|attain\w*|obtain\w*|deliver\w*|reach\w*"
 RX_SOTA_LEFT = re.compile(
-    r"\b(?:achiev\w*|attain\w*|set|sets|setting|establish\w*|reach\w*|obtain\w*|deliver\w*|"
+    rf"\b(?:{_CLAIM_VERB}|set|sets|setting|establish\w*|"
     r"yield\w*|new|becom\w*|is|are|has|have|giv(?:e|es|ing)|produc\w*|demonstrat\w*|"
     r"show(?:s|ing)?|results?\s+in|leads?\s+to)\s+(?:(?:a|an|the)\s+)?(?:new\s+)?(?:\w+\s+)?$"
 )
@@ -299,9 +301,7 @@ RX_TOP_FWD = re.compile(
     r"(?P<head>performance|accuracy|results?|scores?|f1|auc|success\s+rates?|win\s+rates?"
     r"|[\w-]+\s+trade[- ]?offs?)\b"
 )
-RX_TOP_LEFT = re.compile(
-    r"\b(?:achiev\w*|attain\w*|obtain\w*|deliver\w*|reach\w*|record\w*|gets?)\s+the\s+$"
-)
+RX_TOP_LEFT = re.compile(rf"\b(?:{_CLAIM_VERB}|record\w*|gets?)\s+the\s+$")
 # a best-in-class claim about someone else: "among the baselines", "..., while our model ..."
 RX_TOP_OTHERS = re.compile(
     r"\bamong\s+(?:the\s+)?(?:baselines?|existing|prior|previous|other)\b|\bbaselines?\b"

@@ -378,9 +378,9 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
     if num is not None:
         fam, pp, glued, su = _family(g("r1u"))
         if fam == PERCENT and text.startswith("percent", end):
-            end = _math_echo_end(text, end, num)
+            end = _echo_end(text, end, num, _PERCENT_ECHO)
         elif fam == RATIO and text[end - 1 : end] == "\u00d7" and "\\times" in text[end : end + 30]:
-            end = _times_echo_end(text, end, num)
+            end = _echo_end(text, end, num, _TIMES_ECHO)
         if _glued_after(text, end):
             return None
         if start and text[start - 1] == "$":
@@ -420,21 +420,17 @@ def _read(m: re.Match[str], text: str) -> Quantity | None:
     return None
 
 
-def _math_echo_end(text: str, end: int, num: str) -> int:
-    """The end of the MathML echo that arXiv's HTML pages leave after a percentage copied as
-    text: "0.3%percent0.30.3\\%0.3 %" and "10%percent1010\\%" read as "0.3%" and "10%" (the
-    rendered number, the element's name, its TeX source and the number again); ``end`` when
-    no echo follows."""
-    n = re.escape(num)
-    m = re.compile(rf"percent(?:{n}){{1,2}}\\?%(?:\s?{n}\s?%)?").match(text, end)
-    return m.end() if m else end
+# what arXiv's HTML pages leave after a number copied as text (N: the number, escaped): after
+# a percentage the MathML name, the TeX source and the number again ("0.3%percent0.30.3\\%0.3
+# %", "10%percent1010\\%"); after a factor the TeX source ("16×16\\times16 ×", "1.5×\\times×")
+_PERCENT_ECHO = r"percent(?:N){1,2}\\?%(?:\s?N\s?%)?"
+_TIMES_ECHO = r"(?:N)?\\times(?:\s?N\s?×|×)?"
 
 
-def _times_echo_end(text: str, end: int, num: str) -> int:
-    """The end of the echo after a factor copied from an HTML page: "16×16\\times16 ×",
-    "3.4×3.4\\times", "1.5×\\times×" read as "16×", "3.4×", "1.5×"; ``end`` when none."""
-    n = re.escape(num)
-    m = re.compile(rf"(?:{n})?\\times(?:\s?{n}\s?\u00d7|\u00d7)?").match(text, end)
+def _echo_end(text: str, end: int, num: str, echo: str) -> int:
+    """The end of the page echo ``echo`` (with N for ``num``) that follows ``num`` at ``end``,
+    so "0.3%percent0.30.3\\%0.3 %" reads as "0.3%"; ``end`` when no echo follows."""
+    m = re.compile(echo.replace("N", re.escape(num))).match(text, end)
     return m.end() if m else end
 
 
