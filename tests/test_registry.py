@@ -130,6 +130,24 @@ def test_canonical_resolves_aliases(registry, alias, canonical):
     assert alias in registry
 
 
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("GSM8K test set", "GSM8K"),
+        ("the GSM8K testset", "GSM8K"),
+        ("MGSM test split", "MGSM"),
+        ("HumanEval benchmark", "HumanEval"),
+        ("the GLUE datasets", "GLUE"),
+        ("MNLI-m test set", None),  # a dev-set entry is not its own test set
+        ("Unknown test set", None),
+        ("dataset", None),
+        ("the benchmark", None),
+    ],
+)
+def test_a_known_name_with_a_generic_word_is_its_entry(registry, written, canonical):
+    assert registry.canonical(written) == canonical
+
+
 def test_unknown_names(registry):
     assert registry.canonical("Not A Benchmark") is None
     assert registry.canonical(None) is None

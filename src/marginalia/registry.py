@@ -88,6 +88,18 @@ _ENGLISH_WORDS = frozenset(
 )
 
 
+#: generic words after a benchmark's name (as name keys), longest first, and whether they name
+#: the test split (then they only fit an entry whose evaluated split is a test split)
+_GENERIC_SUFFIXES = (
+    ("benchmarks", False),
+    ("benchmark", False),
+    ("datasets", False),
+    ("dataset", False),
+    ("testsplit", True),
+    ("testset", True),
+)
+
+
 def name_key(name: str) -> str:
     """Matching key of a benchmark name: letters and digits, casefolded, '+' as 'plus'."""
     return "".join("plus" if r == "+" else r.casefold() for r in _RUN.findall(str(name)))
@@ -126,10 +138,27 @@ class Registry:
         return list(self.entries)
 
     def canonical(self, name: str | None) -> str | None:
-        """Canonical name of ``name`` (any alias, any case or punctuation), or None if unknown."""
+        """Canonical name of ``name`` (any alias, any case or punctuation), or None if unknown.
+
+        A known name followed by a generic word is that entry: "GSM8K dataset", "the HumanEval
+        benchmark"; and "GSM8K test set" / "testset" / "test split" when the entry's evaluated
+        split is a test split (a dev or validation entry is not its own test set)."""
         if name is None or (isinstance(name, float) and math.isnan(name)):
             return None
-        return self._keys.get(name_key(str(name)))
+        key = name_key(str(name))
+        found = self._keys.get(key)
+        if found is not None or not key:
+            return found
+        if str(name).lstrip().lower().startswith("the "):
+            key = key.removeprefix("the")
+        for suffix, test_only in _GENERIC_SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix):
+                found = self._keys.get(key[: -len(suffix)])
+                if found is not None and (
+                    not test_only or str(self.entries[found].get("split") or "").startswith("test")
+                ):
+                    return found
+        return None
 
     def get(self, name: str) -> dict[str, Any]:
         """The entry of a benchmark (canonical name or alias) as a new dict with key ``name``.
