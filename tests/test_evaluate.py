@@ -464,3 +464,47 @@ def test_attribution_and_strict_scores_count_errors():
     assert res["attributes"]["benchmark"]["correct"] == 1  # one of the gold's listed names
     assert [r["gold"] for r in res["attribution_not_own"]] == ["prior_work"]
     assert res["attribution_not_own"][0]["paper"] == "2401.00001"
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_against_scores_a_second_annotation(data_dir, tmp_path, capsys):
+    """--against: a second annotator's files scored against the gold, no extractor run."""
+    from marginalia.evaluate.cli import main
+
+    gold_dir = data_dir / "eval" / "unseen" / "development"
+    effects, papers = read_gold(gold_dir)
+    second = [dict(r) for r in effects[1:]]  # the second annotator missed the first row
+    flipped = next(i for i, r in enumerate(second) if r["direction"] == "better")
+    second[flipped]["direction"] = "worse"
+    papers2 = [dict(p) for p in papers]
+    changed = next(i for i, p in enumerate(papers2) if p["hedge"] == "none")
+    papers2[changed]["hedge"], papers2[changed]["hedge_spans"] = "strong", ["x"]
+    other = tmp_path / "second"
+    other.mkdir()
+    _write_jsonl(other / "gold_effects.jsonl", second)
+    _write_jsonl(other / "gold_papers.jsonl", papers2)
+    out = tmp_path / "agreement.json"
+    args = ["--gold", str(gold_dir), "--against", str(other), "--json", str(out)]
+    assert main([*args, "--benchmarks", str(Path("config/benchmarks.yaml").resolve())]) == 0
+    res = json.loads(out.read_text())
+    n = len(effects)
+    assert res["counts"]["gold_effects"] == n and res["counts"]["matched"] == n - 1
+    assert res["effects"]["overall"]["precision"] == 1.0
+    assert res["effects"]["overall"]["recall"] == pytest.approx((n - 1) / n)
+    assert res["attributes"]["direction"]["correct"] == n - 2
+    assert res["papers"]["hedge"]["accuracy"] == pytest.approx(1 - 1 / len(papers))
+    strict = res["effects"]["strict"]
+    assert (strict["tp_gold"], strict["n_pred"]) == (n - 2, n - 1)
+    assert capsys.readouterr().out  # the markdown is printed as for an extractor run
+
+
+@pytest.mark.parametrize("extra", [[], ["--corpus", "x.txt", "--against", "y"]])
+def test_corpus_or_against_exactly_one(extra, data_dir):
+    from marginalia.evaluate.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--gold", str(data_dir / "eval" / "dev"), *extra])
+    assert info.value.code == 2

@@ -52,6 +52,23 @@ def test_papers_sit_in_their_split_and_spans_are_exact(unseen, part):
         assert p["n_effects"] == sum(e["arxiv_id"] == p["arxiv_id"] for e in effects)
 
 
+def test_second_annotation_covers_the_final_test_papers(unseen):
+    """final_test/second_annotation: the same papers, titles as given, exact spans."""
+    corpus = {p["arxiv_id"]: p for p in _lines(unseen / "final_test" / "corpus.jsonl")}
+    second = unseen / "final_test" / "second_annotation"
+    papers = _lines(second / "gold_papers.jsonl")
+    assert sorted(p["arxiv_id"] for p in papers) == sorted(corpus)
+    effects = _lines(second / "gold_effects.jsonl")
+    for e in effects:
+        paper = corpus[e["arxiv_id"]]
+        assert e["title"] == paper["title"] and e["span"] in paper["abstract"]
+        assert e["attribution"] in ("own", "prior_work", "problem", "hypothetical")
+    for p in papers:
+        assert p["title"] == corpus[p["arxiv_id"]]["title"]
+        assert p["n_effects"] == sum(e["arxiv_id"] == p["arxiv_id"] for e in effects)
+        assert all(s in corpus[p["arxiv_id"]]["abstract"] for s in p["hedge_spans"])
+
+
 def test_splits_do_not_overlap_and_years_are_recent(unseen):
     ids = [set(p["arxiv_id"] for p in _lines(unseen / part / "corpus.jsonl")) for part in PARTS]
     for i, a in enumerate(ids):

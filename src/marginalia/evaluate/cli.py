@@ -2,6 +2,9 @@
 
 ``python -m marginalia.evaluate --corpus ... --gold ...`` (see :func:`main`); :func:`read_gold`,
 :func:`read_corpus` and :func:`run_extractor` are its steps, also used by tests and benchmarks.
+``--against DIR`` scores a second, independent annotation of the same papers (gold files in
+``DIR``) against ``--gold`` under the same rules: how far two annotators agree, the ceiling
+that label noise puts on any extractor's scores.
 """
 
 from __future__ import annotations
@@ -61,17 +64,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m marginalia.evaluate",
         description="Extract effects from a corpus file and score them against gold files.",
     )
-    parser.add_argument("--corpus", required=True, help="paper list (listing .txt, .jsonl, ...)")
+    parser.add_argument("--corpus", help="paper list (listing .txt, .jsonl, ...)")
     parser.add_argument("--gold", required=True, help="folder with gold_effects/papers.jsonl")
     parser.add_argument("--benchmarks", default="config/benchmarks.yaml", help="registry YAML")
+    parser.add_argument(
+        "--against",
+        help="score a second annotation (a folder with gold_effects/papers.jsonl) against "
+        "--gold instead of running the extractor: the annotators' agreement",
+    )
     parser.add_argument("--json", help="also write the full result as JSON to this path")
     parser.add_argument("--md", help="also write the markdown to this path")
     args = parser.parse_args(argv)
+    if (args.corpus is None) == (args.against is None):
+        parser.error("give either --corpus (score the extractor) or --against (an annotation)")
     try:
         registry = load_registry(args.benchmarks)
         gold_effects, gold_papers = read_gold(args.gold)
-        corpus = read_corpus(args.corpus)
-        effects, papers = run_extractor(corpus, registry)
+        if args.against is not None:
+            effects, papers = read_gold(args.against)
+        else:
+            effects, papers = run_extractor(read_corpus(args.corpus), registry)
         result = score_extraction(effects, papers, gold_effects, gold_papers, registry)
     except MarginaliaError as exc:
         print(f"error: {exc}", file=sys.stderr)
