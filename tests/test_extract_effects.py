@@ -108,6 +108,13 @@ def test_word_percent_and_percentage_points():
     assert fields(r)[:3] == (4.0, "percent", "ambiguous")
     r = one("We observe an improvement of 2.5 percentage points in accuracy.")
     assert fields(r)[:4] == (2.5, "percent", "absolute", "")
+    # hyphenated, as a compound adjective: "a 3.1 percentage-point gain", "a 2-percentage-point"
+    r = one("Distillation brings a 3.1 percentage-point gain in top-1 accuracy over the student.")
+    assert r["span"] == "3.1 percentage-point"
+    assert fields(r)[:5] == (3.1, "percent", "absolute", "", "better")
+    r = one("The filter costs a 2-percentage-point drop in recall on the held-out queries.")
+    assert r["span"] == "2-percentage-point"
+    assert fields(r)[:5] == (-2.0, "percent", "absolute", "", "worse")
 
 
 def test_ratio_units_x_times_fold():
@@ -246,6 +253,54 @@ def test_from_to_pair():
     assert (r["baseline"], r["treatment"], r["delta"]) == (61.2, 65.8, 4.6)
     assert fields(r)[:5] == (4.6, "points", "absolute", "", "better")
     assert r["benchmark"] == "GSM8K"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span", "qualifier"),
+    [
+        (
+            "Retrieval raises answer recall from 52% to over 70% on long inputs.",
+            "from 52% to over 70%",
+            "at_least",
+        ),
+        (
+            "Grasp success goes from about 25% to about 80% with the learned prior.",
+            "from about 25% to about 80%",
+            "approx",
+        ),
+        (
+            "Tool use lifts the pass rate from 31.5% to nearly 60% after one round.",
+            "from 31.5% to nearly 60%",
+            "approx",
+        ),
+        (
+            "The filter cuts the attack success rate from 48% to below 5% in our tests.",
+            "from 48% to below 5%",
+            "at_most",
+        ),
+    ],
+)
+def test_from_to_pair_with_a_qualified_new_level(sentence, span, qualifier):
+    """'from A to over B': the qualifier of the new level is the change's."""
+    r = one(sentence)
+    assert r["span"] == span
+    assert r["unit"] == "percent" and r["scale"] == "absolute"
+    assert r["qualifier"] == qualifier
+
+
+def test_from_to_pairs_of_measurements_in_one_unit():
+    """'from 120 ms to 45 ms' is a before/after pair in its unit, as '847 ms vs. 1271 ms'."""
+    out = rows("Latency falls from 120 ms to 45 ms and memory from 16 GB to 9 GB.")
+    assert [(r["span"], r["metric"]) for r in out] == [
+        ("from 120 ms to 45 ms", "time"),
+        ("from 16 GB to 9 GB", "memory"),
+    ]
+    assert all(r["aspect"] == "efficiency" and r["lower_is_better"] for r in out)
+    assert all(r["direction"] == "better" for r in out)
+
+
+def test_from_to_with_a_qualifier_is_no_pair_of_years():
+    assert rows("The survey covers papers from 2019 to about 2023 in three venues.") == []
 
 
 def test_from_to_pair_with_percent_decrease_of_error():
@@ -403,7 +458,6 @@ def test_absolute_word_sets_scale():
         "The first half of training uses half precision and a half-wave plate.",
         "Typical test sets have 75% power to detect differences of 1 BLEU point.",
         "See https://example.org/2023/5x-faster and arXiv:2301.11796 for details.",
-        "Latency falls from 120 ms to 45 ms and memory from 16 GB to 9 GB.",
         "We use 80% of the data for training and train on 10% of it.",
         "Scaling the model from 1B to 7B parameters took 3 days.",
     ],
@@ -1032,6 +1086,33 @@ def test_a_level_set_against_competitor_levels_gives_one_pair_each():
         "It scores 58.2% on the test split, surpassing the strongest prior model that gets 52.9%."
     )
     assert (r["baseline"], r["treatment"], r["delta"]) == (52.9, 58.2, 5.3)
+
+
+def test_a_bare_level_with_its_metric_set_against_a_competitor_level():
+    r = one("The planner reaches a mean score of 412.5, compared to the prior best of 367.0.")
+    assert (r["baseline"], r["treatment"], r["delta"]) == (367.0, 412.5, 45.5)
+    assert (r["unit"], r["scale"], r["direction"]) == ("points", "absolute", "better")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # bare numbers with no metric before the first: counts, not levels
+        "The model uses 157 layers compared to the baseline with 119 layers.",
+        "We train on 5000 images, compared to the previous best of 300 images.",
+    ],
+)
+def test_bare_numbers_without_a_metric_are_no_competitor_levels(text):
+    assert rows(text) == []
+
+
+def test_a_than_comparison_stops_at_a_semicolon():
+    """An enumerator after a semicolon is no level of the comparison before it."""
+    text = (
+        "(1) accuracy spans a 40-percentage-point range, with model family mattering more than "
+        "model size; (2) decoding settings matter little."
+    )
+    assert all(r["baseline"] is None for r in rows(text))
 
 
 @pytest.mark.parametrize(

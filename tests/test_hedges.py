@@ -102,6 +102,24 @@ def hedge_of(abstract: str, title: str = "A title") -> str:
             "achieves the best overall accuracy",
         ),
         ("FooNet ranked the 1st place in the shared task.", "strong", "ranked the 1st place"),
+        # "sets new benchmarks": a new state of the art in other words
+        ("FooNet sets new benchmarks on three detection suites.", "strong", "sets new benchmarks"),
+        (
+            "With it we establish a new benchmark in video QA.",
+            "strong",
+            "establish a new benchmark",
+        ),
+        # "sharp" on a change noun, like "sharply"; "slightly" on "impacting", like "affecting"
+        (
+            "Harder prompts reveal sharp accuracy drops on FooBench.",
+            "strong",
+            "sharp accuracy drops",
+        ),
+        (
+            "FooNet helps rare classes while slightly impacting frequent ones.",
+            "marginal",
+            "slightly impacting",
+        ),
         # a minimising "only"/"just" on a number counts for the paper too
         ("FooNet loses only 0.3 mIoU at half the FLOPs.", "marginal", "only 0.3"),
         ("FooNet doubles speed with an accuracy loss of just 0.2%.", "marginal", "just 0.2%"),
@@ -215,6 +233,10 @@ def test_both_kinds_make_mixed_and_spans_follow_text_order() -> None:
         OWN + "Among the baselines, focal loss achieves the best performance, but ours is simpler.",
         OWN + "Existing adapters improve accuracy by only 0.5 points on these tasks.",
         OWN + "It is just as fast with just 3 layers.",
+        # a new benchmark that is a dataset, one set by others; "sharp" not on a change
+        OWN + "We introduce a new benchmark, FooBench, for table QA.",
+        "Prior detectors set new benchmarks on COCO. " + OWN,
+        OWN + "The trade-off comes from a sharp threshold in the loss.",
     ],
 )
 def test_paper_exclusions(abstract: str) -> None:

@@ -247,8 +247,8 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
             than = None  # "... and more than a 30.0% increase": a qualifier, not a comparison
         if than is None and len(between) <= 80 and LEVEL_LEFT_RE.search(doc.left(a.start, 60)):
             than = COMPARED_END_RE.search(between)  # "achieves 2.1 FID ..., compared to 2.9"
-        if len(between) > 170 or than is None:
-            continue
+        if len(between) > 170 or than is None or ";" in between:
+            continue  # (a semicolon ends the clause: "... better than model size; (3) ...")
         if tail(BY_END_RE, between, 16):
             continue  # "32.1 BLEU, better than the best baseline by 1.4": b is the difference
         if COMPARATIVE_START_RE.match(between) or not same_sentence(doc, a.start, b.start):
@@ -273,12 +273,16 @@ def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[E
     n = len(qs)
     for i in range(n - 1):
         a = qs[i]
-        if i in used or a.kind != "num" or a.sign or a.family not in (PERCENT, SCORE):
+        if i in used or a.kind != "num" or a.sign or a.family not in (PERCENT, SCORE, BARE):
+            continue
+        # a bare level needs its metric right before it: "a score of 157.57 compared to the
+        # baseline's performance of 119.66"
+        if a.family == BARE and not find_metrics(doc.clause_left(a.start, 40)):
             continue
         j = i + 1
         while (
             j < n
-            and (qs[j].family == BARE or (qs[j].measure and not a.measure))
+            and ((qs[j].family == BARE and a.family != BARE) or (qs[j].measure and not a.measure))
             and qs[j].kind == "num"
             and qs[j].start - a.end < 130
         ):

@@ -304,6 +304,8 @@ def qualify(doc: Doc, e: Effect) -> None:
     else:
         qual, _ = qualifier_before(left)
         from_pair = e.kind == "pair" and text[e.start : e.start + 4].lower() == "from"
+        if not qual and from_pair:
+            qual = _second_level_qualifier(text, e)
         if not qual and _average_near(doc, e, left + "from " if from_pair else left):
             qual = "average"
         if not qual and e.word == "order of magnitude":
@@ -311,6 +313,20 @@ def qualify(doc: Doc, e: Effect) -> None:
         if not qual and e.inherited_from is not None and e.inherited_from.qualifier != "range":
             qual = e.inherited_from.qualifier
         e.qualifier = qual
+
+
+def _second_level_qualifier(text: str, e: Effect) -> str:
+    """The qualifier of the new level of "from A to B", written before B ("from 40% to over
+    90%": at_least, "from about 30% to about 90%": approx), which the change inherits."""
+    to = text.rfind(" to ", e.start, e.end)
+    if to == -1:
+        return ""
+    j = to + 4
+    while j < e.end and not text[j].isdigit():
+        j += 1
+    if j == to + 4 or j >= e.end:
+        return ""
+    return qualifier_before(text[max(0, j - 40) : j])[0]
 
 
 def _average_near(doc: Doc, e: Effect, left: str) -> bool:

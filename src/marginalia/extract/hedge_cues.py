@@ -231,6 +231,10 @@ def _other(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
             return  # "among the baselines, X achieves the best ..., while our ..."
         if m and left:  # "achieves the best performance": a best-in-class claim
             _add(cues, low, "strong", left.start(), m.end("head"), p, own_only=True)
+    elif word in ("benchmark", "benchmarks"):
+        left = L.RX_NEW_BENCHMARK_LEFT.search(low, max(0, p - 30), p)
+        if left:  # "sets new benchmarks": own results only
+            _add(cues, low, "strong", left.start(), q, p, own_only=True)
     elif word in ("first", "1st"):
         m = L.RX_PLACE_FWD.match(low, q)
         left = L.RX_PLACE_LEFT.search(low, max(0, p - 30), p) if m else None

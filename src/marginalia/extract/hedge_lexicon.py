@@ -47,7 +47,7 @@ ADV_MARG = words("marginally slightly modestly minimally negligibly barely")
 ADJ_STRONG = words(
     "significant substantial dramatic large largest considerable sizable sizeable remarkable "
     "notable vast great greatest huge massive tremendous major big drastic marked noticeable "
-    "striking strong impressive material"
+    "striking strong impressive material sharp"
 )
 ADJ_MARG = words(
     "marginal slight small minor modest little negligible minimal tiny incremental limited mild "
@@ -55,7 +55,7 @@ ADJ_MARG = words(
 )
 MARG_WORDS = ADV_MARG | ADJ_MARG
 # Adjectives that describe anything ("a major reason"): a cue only on a change noun.
-CHANGE_ONLY_ADJ = words("major big huge massive great greatest vast tremendous material")
+CHANGE_ONLY_ADJ = words("major big huge massive great greatest vast tremendous material sharp")
 # Predicative use ("the gain is marginal") is only read for these adjectives.
 PRED_ADJ = (ADJ_STRONG | ADJ_MARG) - words("strong limited little major big great vast greatest")
 # Other trigger tokens, each with its own handler.
@@ -63,7 +63,7 @@ NEG_TRIGGERS = words("not doesn don didn fail fails failed evidence no without n
 SOTA_TRIGGERS = words("state states state-of-the-art state-of-the-arts states-of-the-art sota")
 OTHER_TRIGGERS = words(
     "much far highly heavily critically margin margins most only just merely superior best "
-    "highest first 1st"
+    "highest first 1st benchmark benchmarks"
 )
 TRIGGERS = ADV_STRONG | ADV_MARG | ADJ_STRONG | ADJ_MARG | NEG_TRIGGERS | SOTA_TRIGGERS
 TRIGGERS = TRIGGERS | OTHER_TRIGGERS
@@ -117,7 +117,7 @@ EFFECT_VERB = (
     r"increas(?:e|es|ed|ing)|decreas(?:e|es|ed|ing)|reduc(?:e|es|ed|ing)|boost(?:s|ed|ing)?|"
     r"enhanc(?:e|es|ed|ing)|accelerat(?:e|es|ed|ing)|speed(?:s|ing)?\s+up|sped\s+up|"
     r"degrad(?:e|es|ed|ing)|decay(?:s|ed|ing)?|declin(?:e|es|ed|ing)|drop(?:s|ped|ping)?|"
-    r"affect(?:s|ed|ing)?|compromis(?:e|es|ed|ing)|hurt(?:s|ing)?|harm(?:s|ed|ing)?|"
+    r"affect(?:s|ed|ing)?|impact(?:s|ed|ing)?|compromis(?:e|es|ed|ing)|hurt(?:s|ing)?|harm(?:s|ed|ing)?|"
     r"lower(?:s|ed|ing)?|rais(?:e|es|ed|ing)|exceed(?:s|ed|ing)?|surpass(?:es|ed|ing)?|"
     r"beat(?:s|ing)?|narrow(?:s|ed|ing)?|extend(?:s|ed|ing)?|var(?:y|ies|ied|ying)|shift(?:s|ed|ing)?|clos(?:e|es|ed|ing)|widen(?:s|ed|ing)?|"
     r"shrink(?:s|ing)?|shrunk|cut(?:s|ting)?|diminish(?:es|ed|ing)?|differ(?:s|ed|ing)?|"
@@ -306,6 +306,11 @@ RX_TOP_LEFT = re.compile(rf"\b(?:{_CLAIM_VERB}|record\w*|gets?)\s+the\s+$")
 RX_TOP_OTHERS = re.compile(
     r"\bamong\s+(?:the\s+)?(?:baselines?|existing|prior|previous|other)\b|\bbaselines?\b"
     r"|\b(?:while|whereas|but)\s+(?:our|we|ours)\b"
+)
+# "sets new benchmarks", "establishes a new benchmark in X": a best-in-class claim, as a new
+# state of the art (not "we introduce a new benchmark": a dataset); left of "benchmark(s)"
+RX_NEW_BENCHMARK_LEFT = re.compile(
+    r"\b(?:set|sets|setting|establish(?:es|ed|ing)?)\s+(?:a\s+)?(?:new|novel)\s+$"
 )
 # "ranks (the) 1st place", "won first place": a best-in-class result (anchored at the ordinal)
 RX_PLACE_FWD = re.compile(r"\s+place\b")

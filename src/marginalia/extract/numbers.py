@@ -32,7 +32,7 @@ _BEFORE = r"(?<![\w.,/^{@=\\\-\u2212\u2013+#*'\u2019])"
 _LATEX_BEFORE = r"(?<=\\mathbf\{)|(?<=\\textbf\{)|(?<=\\bm\{)|(?<=\\sim)|(?<=\\approx)"
 _PCT = (
     r"(?:\s?(?:\\?%|percent\b|per\s?cent\b)(?:\s?(?:points?|pts?)\b)?"
-    r"|\s?(?:percentage|pct\.?)\s+points?\b|\s?pp\b|\s?p\.p\.)"
+    r"|[\s-]?(?:percentage|pct\.?)[\s-]points?\b|\s?pp\b|\s?p\.p\.)"
 )
 _RAT = r"(?:\s?\u00d7|[xX](?![^\W_])|[\s-]?times\b|[\s-]?fold\b|\s?\$?\\times\}?\$?|\s?\{times\})"
 _SCORE_UNIT = (

@@ -333,7 +333,15 @@ GAIN_FROM_END_RE = re.compile(
 # between two ranges of one list: "... of the gap on A and 7% to 38% on B"
 RANGE_LIST_RE = re.compile(r"[^,;:.()\d%]{0,100}?(?:,\s*(?:and\s+)?|\s+and\s+)$", _I)
 # between the two levels of "from 43.4 (BM25) to 52.6"
-FROM_LABEL_TO_RE = re.compile(r"^\s*\([^()%]{1,30}\)\s*to\s*$", _I)
+# between the two levels of "from A to B" read as two numbers: a label of the first level
+# ("from 43.4 (BM25) to 52.6"), or an approximation of the second ("from 40% to over 90%",
+# "from about 30% to about 90%"; the first's sits before it, inside FROM_END_RE)
+FROM_LABEL_TO_RE = re.compile(
+    r"^\s*(?:\([^()%]{1,30}\)\s*)?to\s*$"
+    r"|^\s*(?:\([^()%]{1,30}\)\s*)?to\s+(?:about|around|approximately|roughly|nearly|almost"
+    r"|over|above|under|below|(?:more|less)\s+than|just\s+(?:over|under))\s*$",
+    _I,
+)
 FROM_END_RE = re.compile(r"(?<![\w-])from\s+(?:(?:a|an|the)\s+)?(?:\w+\s+)?$", _I)
 ARROW_RE = re.compile(
     r"^\s*\$?\s*(?:\\?(?:long)?rightarrow|\u2192|->|\u27f6|\u21d2|=>|\\to|\u2794)\s*\$?\s*$", _I
@@ -414,7 +422,7 @@ LIST_BETWEEN_RE = re.compile(
 )
 # (not the metric names "mean absolute error", "absolute trajectory error")
 ABSOLUTE_RE = re.compile(
-    r"\babsolute(?:ly)?\b(?!\s+(?:\w+\s+)?(?:error|deviation)s?\b)|\bpercentage\s+points?\b", _I
+    r"\babsolute(?:ly)?\b(?!\s+(?:\w+\s+)?(?:error|deviation)s?\b)|\bpercentage[\s-]points?\b", _I
 )
 # "relative" right after the number, also "39.2% relative to the baseline"
 RELATIVE_RIGHT_RE = re.compile(r"^\)?\s*relative(?:ly)?\b(?!\s+(?:cheap|simple|small|easy))", _I)
