@@ -807,6 +807,35 @@ def test_share_of_a_resource_kept():
     assert (r["delta"], r["metric"], r["scale"]) == (15.0, "memory", "relative")
 
 
+@pytest.mark.parametrize(
+    ("sentence", "delta"),
+    [
+        # "only" before the verb of use
+        ("The distilled policy only requires 4.5% of the demonstration data.", 4.5),
+        ("At test time it only uses 12% of the retrieved passages.", 12.0),
+        # a share of any counted thing after a verb of use with "only"
+        ("The tuner selects only 8% of candidate kernels for profiling.", 8.0),
+        ("The detector is trained on only 15.5% of 480,000 labelled frames.", 15.5),
+    ],
+)
+def test_share_of_what_a_method_uses_is_an_efficiency_level(sentence, delta):
+    r = one(sentence)
+    assert (r["delta"], r["unit"], r["scale"]) == (delta, "percent", "relative")
+    assert (r["aspect"], r["direction"], r["lower_is_better"]) == ("efficiency", "better", True)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We use 80% of the frames for training and the rest for validation.",
+        "Only 12% of the retrieved passages contain the answer.",
+        "The tuner selects 8% of candidate kernels at random as a control.",
+    ],
+)
+def test_shares_without_a_minimised_use_are_no_comparisons(sentence):
+    assert rows(sentence) == []
+
+
 def test_level_contrasted_with_only_a_lower_level():
     r = one("The agent solves 64.0% of tasks in simulation but only 31.5% on the real robot.")
     assert (r["delta"], r["baseline"], r["treatment"], r["direction"], r["scale"]) == (

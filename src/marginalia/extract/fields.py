@@ -54,6 +54,7 @@ from marginalia.extract.patterns import (
     MORE_COUNT_RIGHT_RE,
     NAMED_RE,
     NO_OBJECT_RE,
+    ONLY_USE_END_RE,
     OTHERS_RE,
     OUTPERFORM_BY_RE,
     PARENS_RE,
@@ -76,6 +77,7 @@ from marginalia.extract.patterns import (
     TRAILING_WORD_RE,
     UNBOUNDED_METRICS,
     UPTO_LAST_DIGIT_RE,
+    USE_END_RE,
     ends_with,
     may_hold,
     tail,
@@ -368,7 +370,7 @@ def fill_fields(doc: Doc, e: Effect, prev_by_family: dict[str, Effect]) -> None:
         else:
             e.metric, e.aspect, e.lib = name, aspect, lib
     if found is None:
-        e.aspect = EFF if e.family in (RATIO, FRACTION) else PERF
+        e.aspect = EFF if e.family in (RATIO, FRACTION) or _used_share(doc, e) else PERF
     # a resource multiplier that a gain is worth ("performance similar to 8x the data")
     if e.family == RATIO and e.aspect == EFF and e.lib is True:
         core = strip_left(doc.left(e.start, 120))
@@ -376,6 +378,15 @@ def fill_fields(doc: Doc, e: Effect, prev_by_family: dict[str, Effect]) -> None:
             e.equiv = True
             e.metric = f"{e.metric}-equivalent gain"
             e.lib = False
+
+
+def _used_share(doc: Doc, e: Effect) -> bool:
+    """A reference level that is a share of something the method uses ("using only 10% of the
+    labels", "only requires 2.5% of the data"): a resource, so efficiency."""
+    if e.kind != "reference":
+        return False
+    left = doc.left(e.q_start, 60)
+    return bool(tail(USE_END_RE, left, 34) or tail(ONLY_USE_END_RE, left, 40))
 
 
 def rows_of(doc: Doc, e: Effect) -> list[dict[str, Any]]:

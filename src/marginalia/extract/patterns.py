@@ -264,6 +264,20 @@ USE_END_RE = re.compile(
     r"|(?<![\w-])(?:recover(?:s|ed|ing)?|clos(?:e|es|ed|ing)|bridg(?:e|es|ed|ing))\s*$",
     _I,
 )
+# "only requires 2.5% of the data", "selects only 10% of ...": "only" before the verb of use
+ONLY_USE_END_RE = re.compile(
+    r"(?<![\w-])(?:only|just|merely)\s+(?:requir(?:e|es|ed|ing)|needs?|needed|us(?:e|es|ed|ing)|"
+    r"select(?:s|ed|ing)?|keep(?:s|ing)?|kept|retain(?:s|ed|ing)?|consum(?:e|es|ed|ing))\s*$"
+    r"|(?<![\w-])(?:select(?:s|ed|ing)?|train(?:s|ed|ing)?\s+on)\s+(?:only|just|merely)\s*$",
+    _I,
+)
+# after such a use: the share of any counted thing ("of tensor programs", "of 1,235,004 paired
+# images"), a plural noun within four words
+USED_SHARE_OF_RE = re.compile(
+    r"^\s*of\s+(?:(?:the|its|their|our|all)\s+)?(?:[\d,.]+[kKmM]?\s+)?(?:[\w-]+\s+){0,3}?"
+    r"[\w-]+s\b",
+    _I,
+)
 FRACTION_RIGHT_RE = re.compile(
     r"^\s*(?:(?:st|nd|rd|th)\b)?\s*(?:\([^()]{0,30}\)\s*)?"
     r"(?:(?:the|its|their|of\s+(?:the|its|their|our))\s+|as\s+(?:many|much|\w+er|fast|large|"
@@ -548,4 +562,11 @@ _TAIL_GUARDS: dict[int, tuple[tuple[str, ...], int]] = {
         10,
     ),
     id(IN_END_RE): (("in",), 2),
+    id(ONLY_USE_END_RE): (
+        ("require", "requires", "required", "requiring", "need", "needs", "needed", "use")
+        + ("uses", "used", "using", "select", "selects", "selected", "selecting", "keep")
+        + ("keeps", "keeping", "kept", "retain", "retains", "retained", "retaining", "consume")
+        + ("consumes", "consumed", "consuming", "only", "just", "merely"),
+        10,
+    ),
 }

@@ -38,6 +38,7 @@ from marginalia.extract.patterns import (
     MINIMIZER_END_RE,
     NOT_FRACTION_RIGHT_RE,
     OF_REFERENCE_RE,
+    ONLY_USE_END_RE,
     ORDINAL_LEFT_RE,
     PAREN_AFTER_COMP_RE,
     RIGHT_CUE_BARE_RE,
@@ -50,6 +51,7 @@ from marginalia.extract.patterns import (
     TOKEN_RE,
     TWICE_RIGHT_RE,
     USE_END_RE,
+    USED_SHARE_OF_RE,
     VERB_END_RE,
     tail,
 )
@@ -195,12 +197,13 @@ def _is_reference(core: str, right: str, qual: str, paren: bool = False) -> bool
     of the data", "less than 1% of 1990 levels" (not "30% of the samples contain errors")."""
     ref = OF_REFERENCE_RE.match(right)
     if not ref:
-        return False
+        # "only requires 2.5% of ...", "selects only 10% of tensor programs": a share used
+        return bool(tail(ONLY_USE_END_RE, core, 40) and USED_SHARE_OF_RE.match(right))
     if tail(BY_END_RE, core, 16) or tail(CHANGE_OF_END_RE, core, 80) or tail(VERB_END_RE, core, 22):
         return False
     if qual or paren or STRONG_REF_RE.search(ref.group(0)):
         return True
-    return bool(tail(USE_END_RE, core, 34))
+    return bool(tail(USE_END_RE, core, 34) or tail(ONLY_USE_END_RE, core, 40))
 
 
 def _ratio_ok(q: Quantity, left: str, core: str, right: str, qual: str) -> bool:
