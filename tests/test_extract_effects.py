@@ -429,6 +429,15 @@ def test_elided_verb_and_backward_list():
     ]
     out = rows("The loss yields 1.5% and 2.5% absolute gains on the two tasks.")
     assert [(r["delta"], r["scale"]) for r in out] == [(1.5, "absolute"), (2.5, "absolute")]
+    # a longer list before its cue, with plain commas
+    out = rows("The adapter brings 1.1%, 1.4%, and 2.0% recall gains on the three corpora.")
+    assert [(r["delta"], r["metric"]) for r in out] == [
+        (1.1, "recall"),
+        (1.4, "recall"),
+        (2.0, "recall"),
+    ]
+    # a plain comma alone does not make a list ("2%, 5% and 9% dropout" names settings)
+    assert rows("We try rates of 2%, 5% and 9% in the sweep.") == []
 
 
 def test_absolute_word_sets_scale():

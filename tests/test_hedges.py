@@ -109,6 +109,42 @@ def hedge_of(abstract: str, title: str = "A title") -> str:
             "strong",
             "establish a new benchmark",
         ),
+        # predicative "pronounced" after "is especially" / "becomes even more"
+        (
+            "The gain is especially pronounced on long documents.",
+            "strong",
+            "The gain is especially pronounced",
+        ),
+        (
+            "Its advantage over pruning becomes even more pronounced at 90% sparsity.",
+            "strong",
+            "advantage over pruning becomes even more pronounced",
+        ),
+        # near-lossless: a negligible loss
+        (
+            "FooNet gives near-lossless compression of the cache.",
+            "marginal",
+            "near-lossless compression",
+        ),
+        (
+            "FooNet keeps nearly lossless accuracy at 3 bits.",
+            "marginal",
+            "nearly lossless accuracy",
+        ),
+        # best-in-class in other words
+        ("Models with FooNet rank first among all MLP baselines.", "strong", "rank first"),
+        (
+            "FooNet achieved the highest average test accuracy on CIFAR-10.",
+            "strong",
+            "achieved the highest average test accuracy",
+        ),
+        (
+            "FooNet exhibits the lowest energy consumption on phones.",
+            "strong",
+            "the lowest energy consumption",
+        ),
+        ("FooNet has the fastest inference speed of all.", "strong", "the fastest inference speed"),
+        ("FooNet shows strong scalability across data sizes.", "strong", "strong scalability"),
         # "sharp" on a change noun, like "sharply"; "slightly" on "impacting", like "affecting"
         (
             "Harder prompts reveal sharp accuracy drops on FooBench.",
@@ -237,6 +273,9 @@ def test_both_kinds_make_mixed_and_spans_follow_text_order() -> None:
         OWN + "We introduce a new benchmark, FooBench, for table QA.",
         "Prior detectors set new benchmarks on COCO. " + OWN,
         OWN + "The trade-off comes from a sharp threshold in the loss.",
+        OWN + "We use lossless compression for the logs.",
+        OWN + "We keep the checkpoint with the lowest validation loss.",
+        OWN + "Among the baselines, GRU has the lowest latency, but FooNet is more accurate.",
     ],
 )
 def test_paper_exclusions(abstract: str) -> None:

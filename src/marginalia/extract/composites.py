@@ -428,10 +428,14 @@ def backward_lists(
             continue
         p = min(nxt, key=lambda e: e.start)
         del k
-        if p.kind not in ("single",) or p.family != q.family or p.inherited_from is not None:
+        # a longer list ("2.1%, 2.4%, and 2.9% gains"): the next item took the cue already
+        chained = any(p is a for a in added)
+        if p.kind != "single" or p.family != q.family or (p.inherited_from and not chained):
             continue
-        if not BACK_LIST_RE.fullmatch(doc.text, q.end, p.start):
+        between = doc.text[q.end : p.start]
+        if not (BACK_LIST_RE.fullmatch(between) or (chained and between.strip() == ",")):
             continue
+        src = p.inherited_from if chained else p
         added.append(
             Effect(
                 q.start,
@@ -445,7 +449,7 @@ def backward_lists(
                 word=q.word,
                 q_start=q.start,
                 q_end=q.end,
-                inherited_from=p,
+                inherited_from=src,
             )
         )
     return sorted(effects + added, key=lambda x: (x.start, x.end)) if added else effects

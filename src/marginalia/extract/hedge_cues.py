@@ -235,11 +235,37 @@ def _other(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
         left = L.RX_NEW_BENCHMARK_LEFT.search(low, max(0, p - 30), p)
         if left:  # "sets new benchmarks": own results only
             _add(cues, low, "strong", left.start(), q, p, own_only=True)
+    elif word in ("lowest", "fastest"):
+        m = L.RX_TOP_COST_FWD.match(low, q)
+        left = L.RX_TOP_COST_LEFT.search(low, max(0, p - 90), p) if m else None
+        if m and left and not L.RX_TOP_OTHERS.search(low, max(0, p - 80), min(len(low), q + 80)):
+            _add(cues, low, "strong", p - 4, m.end("head"), p, own_only=True)
     elif word in ("first", "1st"):
         m = L.RX_PLACE_FWD.match(low, q)
         left = L.RX_PLACE_LEFT.search(low, max(0, p - 30), p) if m else None
         if m and left:  # "ranks the 1st place"
             _add(cues, low, "strong", left.start(), m.end(), p, own_only=True)
+        elif m is None:
+            left = L.RX_RANK_FIRST_LEFT.search(low, max(0, p - 10), p)
+            if left:  # "rank first among the baselines"
+                _add(cues, low, "strong", left.start(), q, p, own_only=True)
+    elif word in ("lossless", "near-lossless"):
+        left = (
+            None
+            if word == "near-lossless"
+            else L.RX_NEAR_LOSSLESS_LEFT.search(low, max(0, p - 10), p)
+        )
+        if word == "near-lossless" or left:  # "near-lossless acceleration": a negligible loss
+            h = L.RX_WORD_AFTER.match(low, q)
+            _add(
+                cues,
+                low,
+                "marginal",
+                left.start() if left else p,
+                h.end() if h else q,
+                p,
+                own_only=True,
+            )
     elif word == "superior":
         m = L.RX_SUPERIOR_SOTA.match(low, p)
         if m:  # "superior performance over state-of-the-art methods"

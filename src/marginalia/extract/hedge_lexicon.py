@@ -47,7 +47,7 @@ ADV_MARG = words("marginally slightly modestly minimally negligibly barely")
 ADJ_STRONG = words(
     "significant substantial dramatic large largest considerable sizable sizeable remarkable "
     "notable vast great greatest huge massive tremendous major big drastic marked noticeable "
-    "striking strong impressive material sharp"
+    "striking strong impressive material sharp pronounced"
 )
 ADJ_MARG = words(
     "marginal slight small minor modest little negligible minimal tiny incremental limited mild "
@@ -63,7 +63,7 @@ NEG_TRIGGERS = words("not doesn don didn fail fails failed evidence no without n
 SOTA_TRIGGERS = words("state states state-of-the-art state-of-the-arts states-of-the-art sota")
 OTHER_TRIGGERS = words(
     "much far highly heavily critically margin margins most only just merely superior best "
-    "highest first 1st benchmark benchmarks"
+    "highest first 1st benchmark benchmarks lossless near-lossless lowest fastest"
 )
 TRIGGERS = ADV_STRONG | ADV_MARG | ADJ_STRONG | ADJ_MARG | NEG_TRIGGERS | SOTA_TRIGGERS
 TRIGGERS = TRIGGERS | OTHER_TRIGGERS
@@ -111,7 +111,9 @@ CHANGE_NOUN = (
 )
 RX_CHANGE_NOUN = re.compile(CHANGE_NOUN + r"$")
 # What "strong" also describes when it is about the paper's own results.
-STRONG_ONLY_NOUN = r"(?:performance|generali[sz]ation|results?|robustness|reliability|scaling)"
+STRONG_ONLY_NOUN = (
+    r"(?:performance|generali[sz]ation|results?|robustness|reliability|scaling|scalability)"
+)
 EFFECT_VERB = (
     r"(?:improv(?:e|es|ed|ing)|outperform(?:s|ed|ing)?|underperform(?:s|ed|ing)?|"
     r"increas(?:e|es|ed|ing)|decreas(?:e|es|ed|ing)|reduc(?:e|es|ed|ing)|boost(?:s|ed|ing)?|"
@@ -194,15 +196,17 @@ RX_POST_RIGHT = re.compile(
 RX_PRED_LEFT = re.compile(
     rf"\b(?P<noun>{EFFECT_NOUN})(?:\s+[\w-]+|\s+(?:of|on|in|from|over|to|for)\s+(?:the\s+)?"
     r"[\w-]+(?:\s+[\w-]+)?)?\s+(?:is|are|was|were|remains?|remained|"
-    r"appears?|seems?|be|being|proved|proves|stays?)\s+"
+    r"appears?|seems?|be|being|proved|proves|stays?|becomes?|became)\s+"
     r"(?P<mods>(?:(?:very|quite|rather|only|relatively|statistically|also|still|often|"
-    r"typically|generally|at\s+best|not|usually|mostly|largely)\s+)*)$"
+    r"typically|generally|at\s+best|not|usually|mostly|largely|especially|particularly|even|"
+    r"more)\s+)*)$"
 )
 # the last word RX_PRED_LEFT can end with (a copula or one of its modifiers; "at best")
 PRED_LEFT_LAST = words(
     "is are was were remain remains remained appear appears seem seems be being proved proves "
     "stay stays very quite rather only relatively statistically also still often typically "
-    "generally best not usually mostly largely"
+    "generally best not usually mostly largely become becomes became especially particularly "
+    "even more"
 )
 # "performs remarkably well", "generalizes markedly well": a degree adverb on a result verb
 RX_WELL_LEFT = re.compile(r"\b(?P<verb>perform\w*|work\w*|generali[sz]\w*|scal\w*)\s+$")
@@ -297,9 +301,19 @@ RX_SOTA_BASELINE = re.compile(
 # claim about the paper's own result (anchored after "best"/"highest")
 RX_TOP_FWD = re.compile(
     r"\s+(?:(?:overall|average|quantitative|mean|performance|detection|classification|"
-    r"segmentation|retrieval|zero-shot|f1)\s+){0,2}"
+    r"segmentation|retrieval|zero-shot|f1|test|validation)\s+){0,2}"
     r"(?P<head>performance|accuracy|results?|scores?|f1|auc|success\s+rates?|win\s+rates?"
     r"|[\w-]+\s+trade[- ]?offs?)\b"
+)
+# "exhibits the lowest energy consumption", "has ... and the fastest inference speed": a
+# best-in-class claim about a cost
+RX_TOP_COST_FWD = re.compile(
+    r"\s+(?:[\w-]+\s+)??(?P<head>speed|latency|energy\s+consumption|consumption|costs?|memory"
+    r"|error(?:\s+rates?)?|runtime|inference\s+time|training\s+time|footprint)\b"
+)
+RX_TOP_COST_LEFT = re.compile(
+    rf"\b(?:{_CLAIM_VERB}|exhibit\w*|has|have|show(?:s|ed|ing)?|offer\w*|provid\w*|record\w*)"
+    r"\b[^.;]{0,60}?\bthe\s+$"
 )
 RX_TOP_LEFT = re.compile(rf"\b(?:{_CLAIM_VERB}|record\w*|gets?)\s+the\s+$")
 # a best-in-class claim about someone else: "among the baselines", "..., while our model ..."
@@ -314,6 +328,11 @@ RX_NEW_BENCHMARK_LEFT = re.compile(
 )
 # "ranks (the) 1st place", "won first place": a best-in-class result (anchored at the ordinal)
 RX_PLACE_FWD = re.compile(r"\s+place\b")
+# "rank(s) first among ...", without "place" (a ranking verb right before the ordinal)
+RX_RANK_FIRST_LEFT = re.compile(r"\brank(?:s|ed)?\s+$")
+# "near-lossless acceleration", "nearly lossless accuracy": a negligible loss
+RX_NEAR_LOSSLESS_LEFT = re.compile(r"\b(?:nearly|almost|virtually)\s+$")
+RX_WORD_AFTER = re.compile(r"\s+[\w-]+")  # the word a cue qualifies ("lossless accuracy")
 RX_PLACE_LEFT = re.compile(
     r"\b(?:rank\w*|won|wins?|winning|took|takes|secur\w*|achiev\w*|claim\w*|obtain\w*)"
     r"\s+(?:the\s+)?$"
