@@ -1232,6 +1232,29 @@ def test_levels_in_parentheses_after_a_change_word_are_before_and_after():
     )
 
 
+@pytest.mark.parametrize(
+    ("sentence", "pair"),
+    [
+        (
+            "The reranker outperforms BM25 in MRR@10 (0.31 to 0.38) on both sets.",
+            (0.31, 0.38, 0.07),
+        ),
+        (
+            "Both caches degrade on Recall@5 (41.0% to 33.5%) under noisy writes.",
+            (41.0, 33.5, -7.5),
+        ),
+        (
+            "Accuracy stays essentially unchanged (72.4% to 72.1%) after pruning.",
+            (72.4, 72.1, -0.3),
+        ),
+    ],
+)
+def test_levels_in_parentheses_after_a_comparing_clause_are_before_and_after(sentence, pair):
+    r = one(sentence)
+    assert (r["baseline"], r["treatment"], r["delta"]) == pair
+    assert r["scale"] == "absolute"
+
+
 def test_a_penalty_is_a_decrease():
     r = one("Quantizing the cache carries a performance penalty of 3.4% on long prompts.")
     assert (r["delta"], r["direction"]) == (-3.4, "worse")

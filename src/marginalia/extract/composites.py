@@ -35,6 +35,7 @@ from marginalia.extract.patterns import (
     LEVEL_LEFT_RE,
     OF_REFERENCE_RE,
     PAREN_BETWEEN_RE,
+    PAREN_CHANGE_LEFT_RE,
     PAREN_LEVELS_DOWN_RE,
     PAREN_LEVELS_UP_RE,
     QUAL_ONLY_RE,
@@ -84,6 +85,19 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
                 else tail(PAREN_LEVELS_UP_RE, left, 20)
             )
         )
+        # "outperforms DPO in pair accuracy (0.52 to 0.56)", "degrade on Precision@5 (20.2% to
+        # 12.4%)": levels before and after in parentheses, where the clause compares or changes
+        if (
+            not paren_levels
+            and q.kind == "range"
+            and q.sep == "to"
+            and not gain_range
+            and q.family in (PERCENT, SCORE, BARE)
+            and not (q.sign or q.sign2)
+            and q.value2 is not None
+            and left.rstrip().endswith("(")
+        ):
+            paren_levels = _paren_levels_agree(doc.clause_left(q.start, 100), q.value, q.value2)
         if paren_levels:
             used.add(i)
             out.append(_range_pair(q, q.start))
@@ -401,6 +415,21 @@ def _pair(start: int, end: int, base: Quantity, treat: Quantity, a: Quantity, b:
         q_start=a.start,
         q_end=b.end,
     )
+
+
+def _paren_levels_agree(clause: str, a: float, b: float) -> bool:
+    """ "(A to B)" after a clause that compares or changes is a before/after pair, when the
+    change word's sense agrees with B - A ("degrade (20.2% to 12.4%)"; "drops sharply (10% to
+    25%)" is a range of drops)."""
+    words = [m.group(0).lower() for m in PAREN_CHANGE_LEFT_RE.finditer(clause)]
+    if not words:
+        return False
+    last = words[-1]
+    if last.startswith(("degrad", "declin", "drop", "fell", "fall", "reduc", "decreas", "lower")):
+        return b < a
+    if last.startswith(("improv", "increas", "rais", "boost", "lift")):
+        return b > a
+    return True
 
 
 def _score_context(doc: Doc, pos: int) -> bool:

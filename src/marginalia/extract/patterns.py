@@ -100,6 +100,13 @@ PAREN_LEVELS_DOWN_RE = re.compile(
 PAREN_LEVELS_UP_RE = re.compile(
     r"(?<![\w-])(?:gain|improvement|increase|boost|rise|jump|uplift)\s*\(\s*$", _I
 )
+# a clause that compares or changes, before "(A to B)": the two are levels before and after
+PAREN_CHANGE_LEFT_RE = re.compile(
+    r"(?<![\w-])(?:outperform\w*|surpass\w*|improv\w*|increas\w*|rais\w*|boost\w*|lift\w*|"
+    r"degrad\w*|declin\w*|drop\w*|fell|falls?|reduc\w*|decreas\w*|lower\w*|unchanged|"
+    r"shift\w*|mov(?:e|es|ed|ing))\b",
+    _I,
+)
 _FILLER = (
     r"relative|absolute|average|overall|net|additional|further|total|mean|median|points?|pts|"
     r"percentage|pp|accuracy|performance|quality|F1|BLEU|score|top-1|top-5|end-to-end|"
