@@ -384,6 +384,19 @@ def test_up_to_is_distributed_over_a_list():
 def test_list_of_deltas_with_benchmarks():
     out = rows("Training yields gains of 4.1% on GSM8K and 2.2% on MATH.", REGISTRY)
     assert [(r["delta"], r["benchmark"]) for r in out] == [(4.1, "GSM8K"), (2.2, "MATH")]
+    # the first item's change noun and metric before the list goes on
+    out = rows(
+        "It gives a 3.1% improvement of success rate on GSM8K, 2.4% on MATH, and 1.2% on SVAMP.",
+        REGISTRY,
+    )
+    assert [(r["delta"], r["metric"]) for r in out] == [
+        (3.1, "success rate"),
+        (2.4, "success rate"),
+        (1.2, "success rate"),
+    ]
+    # the next item's own qualifier
+    out = rows("It cuts forecast error by 4.2% on average and up to 19.5% on single datasets.")
+    assert [(r["delta"], r["qualifier"]) for r in out] == [(-4.2, "average"), (-19.5, "up_to")]
 
 
 def test_case_sensitive_benchmark_needs_exact_spelling():

@@ -437,8 +437,14 @@ COMPARATIVE_START_RE = re.compile(
     _I,
 )
 LIST_BETWEEN_RE = re.compile(
-    r"^\s*\)?\s*(?:(?:on|in|for|at|across|over|with|of)\s+(?:(?!%|\\%)[^,;:.()]){1,40}?\s*)?"
-    r"(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:(?:by|of|with)\s+)?$",
+    # the first item's change noun and metric: "5.7% improvement of success rate on A, 10.3%
+    # on B", "55% average accuracy drops across X and up to 100% on Y"
+    r"^\s*\)?(?:\s+(?:[\w@-]+\s+){0,2}?(?:improvements?|gains?|increases?|decreases?|drops?|"
+    r"reductions?|declines?)(?:\s+(?:of|in)\s+(?:[\w@-]+\s*){1,3}?)?)?"
+    r"\s*(?:(?:on|in|for|at|across|over|with|of)\s+(?:(?!%|\\%)[^,;:.()]){1,40}?\s*)?"
+    r"(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:(?:by|of|with)\s+)?"
+    # the next item's own qualifier: "by 5.4% on average and up to 25.4% on Y"
+    r"(?:(?:up\s+to|over|about|around|nearly|almost|approximately|more\s+than|at\s+least)\s+)?$",
     _I,
 )
 # (not the metric names "mean absolute error", "absolute trajectory error")
