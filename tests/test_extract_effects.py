@@ -1292,6 +1292,42 @@ def test_a_competitor_level_right_after_its_name_or_versus():
     assert (r["delta"], r["direction"]) == (-1.7, "better")
 
 
+def test_a_range_of_factors_with_their_html_echoes():
+    out = rows(
+        "The loader raises training throughput by 1.9×\\times to 2.6×\\times over baselines."
+    )
+    assert [(r["delta"], r["qualifier"], r["metric"]) for r in out] == [
+        (1.9, "range_low", "throughput"),
+        (2.6, "range_high", "throughput"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "metric", "aspect"),
+    [
+        (
+            "The front-end gives a 41% relative reduction in EER on VoxCeleb1.",
+            "error rate",
+            "performance",
+        ),
+        (
+            "Score fusion lowers minDCF by 12% on the evaluation trials.",
+            "detection cost",
+            "performance",
+        ),
+        ("Prefix sharing cuts P99 TTFT by 35% at peak load.", "latency", "efficiency"),
+    ],
+)
+def test_speaker_and_serving_metrics_where_lower_is_better(sentence, metric, aspect):
+    r = one(sentence)
+    assert (r["metric"], r["aspect"], r["lower_is_better"], r["direction"]) == (
+        metric,
+        aspect,
+        True,
+        "better",
+    )
+
+
 def test_the_html_echo_of_a_factor_is_part_of_its_span():
     for text, span in (
         ("It yields up to 12×12\\times12 × fewer visual tokens.", "up to 12×12\\times12 ×"),

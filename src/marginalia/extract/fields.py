@@ -534,8 +534,16 @@ def _direction(doc: Doc, e: Effect, delta: float, movement: str) -> tuple[str, b
     if e.kind == "reference" or e.extra.get("reference"):
         ref = 100.0 if e.family == PERCENT else 1.0
         move = "down" if abs(delta) < ref else "up"
-    if e.extra.get("improvement"):
-        return "better", lib
+    src = e.inherited_from
+    if e.extra.get("improvement") or (
+        src is not None
+        and not e.sign
+        and delta >= 0
+        and src.lib is True
+        and not src.sign
+        and _improvement_of(doc, src)
+    ):
+        return "better", lib  # ("3.2% and 7.5% relative improvement in EER and minDCF")
     right = TIMES_ARTEFACT_RE.sub("", doc.right(e.q_end, 50))
     if e.family == RATIO and (FASTER_RIGHT_RE.match(right) or GAIN_RATIO_RIGHT_RE.match(right)):
         return "better", lib  # "5.2 times speed up", "1.54×\\times end-to-end improvement"

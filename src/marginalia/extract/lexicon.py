@@ -106,7 +106,8 @@ METRIC_WORDS: dict[str, Metric] = {
     **_entries("fvd", "FVD", PERF, True),
     **_entries("lpips", "LPIPS", PERF, True),
     **_entries("perplexity ppl", "perplexity", PERF, True),
-    **_entries("wer cer", "error rate", PERF, True),
+    **_entries("wer cer eer", "error rate", PERF, True),
+    **_entries("mindcf dcf", "detection cost", PERF, True),
     **_entries("error errors mse rmse mae nmae nrmse crps", "error", PERF, True),
     **_entries("hallucination hallucinations", "hallucination rate", PERF, True),
     **_entries("toxicity", "toxicity", PERF, True),
@@ -123,6 +124,8 @@ METRIC_WORDS: dict[str, Metric] = {
     **_entries("faster fast quicker slower speed speeds", "speed", EFF, False),
     # efficiency, lower is better
     **_entries("latency latencies", "latency", EFF, True),
+    # serving latencies of language models: time to first token, time per output token
+    **_entries("ttft tpot itl", "latency", EFF, True),
     **_entries("time times runtime runtimes wall-clock", "time", EFF, True),
     **_entries("communication", "communication cost", EFF, True),
     **_entries("cost costs expense expenses outlay cheaper", "cost", EFF, True),

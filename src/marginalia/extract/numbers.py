@@ -34,7 +34,11 @@ _PCT = (
     r"(?:\s?(?:\\?%|percent\b|per\s?cent\b)(?:\s?(?:points?|pts?)\b)?"
     r"|[\s-]?(?:percentage|pct\.?)[\s-]points?\b|\s?pp\b|\s?p\.p\.)"
 )
-_RAT = r"(?:\s?\u00d7|[xX](?![^\W_])|[\s-]?times\b|[\s-]?fold\b|\s?\$?\\times\}?\$?|\s?\{times\})"
+# ("2.46×\\times": a factor with its HTML echo, so "2.46×\\times to 3.00×\\times" is a range)
+_RAT = (
+    r"(?:\s?\u00d7(?:\\times\u00d7?)?|[xX](?![^\W_])|[\s-]?times\b|[\s-]?fold\b"
+    r"|\s?\$?\\times\}?\$?|\s?\{times\})"
+)
 _SCORE_UNIT = (
     r"(?:[\s-]?(?:points?|pts\.?)|\s?(?:F1|BLEU|ROUGE(?:-[L12])?|EM|mAP|AP|AUC|mIoU|IoU|FID|acc\.?"
     r"|CIDEr|METEOR|nDCG|NDCG|MRR|SPICE|chrF))(?![^\W_])"
