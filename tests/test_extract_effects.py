@@ -993,7 +993,7 @@ def test_suite_scores_get_the_suite(config_registry):
     assert reg.get("BEIR")["n"] is None and reg.get("GLUE")["n"] is None
 
 
-def test_unknown_benchmarks_training_sets_and_model_names():
+def test_unknown_benchmarks_training_sets_and_model_names(config_registry):
     # a name the registry does not know is recorded as written when the text calls it one
     text = "Experiments on the FooQA benchmark show gains of 4.2% in accuracy."
     assert benchmarks(text) == [(4.2, "FooQA")]
@@ -1004,6 +1004,19 @@ def test_unknown_benchmarks_training_sets_and_model_names():
     # an unknown name evaluated on keeps the abstract's only registry name away
     text = "We also report GSM8K. On GSM1k, the adapter improves accuracy by 3.1%."
     assert benchmarks(text) == [(3.1, "")]
+    # a benchmark the paper introduces, named in apposition: "FooEval, a benchmark for ..."
+    text = (
+        "We introduce TabDrift, a large benchmark for tabular shift. "
+        "Our method improves accuracy by 2.3% over the ERM baseline."
+    )
+    assert benchmarks(text) == [(2.3, "TabDrift")]
+    # a variant of a known benchmark is not that benchmark: "HumanEval-XL" is named as written
+    text = "It improves pass@1 by 4.1% on HumanEval, 3.0% on HumanEval-XL, and 2.2% on MBPP."
+    assert benchmarks(text, config_registry) == [
+        (4.1, "HumanEval"),
+        (3.0, "HumanEval-XL"),
+        (2.2, "MBPP"),
+    ]
 
 
 def test_ratio_named_as_a_gain_is_better_even_on_a_time_metric():

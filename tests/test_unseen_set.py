@@ -14,14 +14,21 @@ PARTS = (
     "development_c",
     "development_d",
     "development_e",
+    "development_f",
 )
 
 
 def _split(arxiv_id: str, part: str) -> str:
     """The part a paper belongs to: the hash rule for the first batch; the later batches
-    (development_b to development_e, collected after the freeze) are development whatever
+    (development_b to development_f, collected after the freeze) are development whatever
     their hash."""
-    if part in ("development_b", "development_c", "development_d", "development_e"):
+    if part in (
+        "development_b",
+        "development_c",
+        "development_d",
+        "development_e",
+        "development_f",
+    ):
         return part
     digit = int(hashlib.sha1(f"marginalia-unseen:{arxiv_id}".encode()).hexdigest()[0], 16)
     return "final_test" if digit < 6 else "development"

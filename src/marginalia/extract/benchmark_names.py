@@ -101,6 +101,9 @@ _NAMES_AFTER_CUE_RE = re.compile(
     rf"s?\s+(?:(?:called|named|such\s+as|including|like)\s+)?"
     rf"({_NAME}(?:(?:\s*,\s*{_NAME})*\s*,?\s+and\s+{_NAME})?)"
 )
+# a name set in apposition to the cue: "SWE-EVO, a benchmark for ...", "HalluScan, a
+# comprehensive benchmark" (papers introducing their own benchmark)
+_APPOSITIVE_BEFORE_CUE_RE = re.compile(rf"({_NAME}),\s+(?:a|an)\s+(?:[\w-]+\s+){{0,4}}$")
 # the end of a name shaped like a benchmark's: NExT-QA, FooBench, RepoEval (capitals first:
 # the regex engine scans for them at C speed)
 _SUFFIX_END_RE = re.compile(r"(?:QA|Bench|Eval)(?![\w+])")
@@ -461,6 +464,12 @@ def _mentions(
                     out.append((canon, pos, end))
                     last_end = _slash_splits(text, registry, pos, end, t, out)
                     break
+            else:
+                # a variant of a known benchmark that the registry does not know: "HumanEval-ET",
+                # "MMLU-ProX" (not HumanEval or MMLU: another item set), named as written
+                head, dash, _rest = first.partition("-")
+                if dash and lm is None and _canonical(registry, head) is not None:
+                    suffixed.append((first, pos, m.end()))
         # unknown tokens shaped like benchmark names, outside the names found
         for sm in _SUFFIX_END_RE.finditer(text, s, t):
             k = sm.start()
@@ -531,6 +540,10 @@ def _unknown_mentions(
             m = _NAMES_BEFORE_CUE_RE.search(text, max(s, p - 80), p - 1)
             if m is not None:
                 found.extend(_names(m.group(0), m.start()))
+            elif "," in text[max(s, p - 60) : p]:
+                m = _APPOSITIVE_BEFORE_CUE_RE.search(text, max(s, p - 120), p)
+                if m is not None:
+                    found.extend(_names(m.group(1), m.start(1)))
         m = _NAMES_AFTER_CUE_RE.match(text, q, t)
         if m is not None:
             found.extend(_names(m.group(1), m.start(1)))
