@@ -24,6 +24,7 @@ Lookups are cached per registry; the per-registry patterns are built once.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import TYPE_CHECKING
 
@@ -567,8 +568,14 @@ def _unknown_mentions(
 
 
 def _span_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int] | None:
-    """The sentence of ``spans`` holding ``pos``, or None."""
-    return next((span for span in spans if span[0] <= pos < span[1]), None)
+    """The sentence of ``spans`` (sorted, not overlapping) holding ``pos``, or None."""
+    i = bisect.bisect_right(spans, (pos, _NO_END)) - 1
+    if i >= 0 and spans[i][0] <= pos < spans[i][1]:
+        return spans[i]
+    return None
+
+
+_NO_END = 1 << 62  # sorts after every end offset: (pos, _NO_END) follows every span starting at pos
 
 
 def _names(group: str, offset: int) -> list[Mention]:

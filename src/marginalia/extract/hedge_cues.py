@@ -422,10 +422,20 @@ def read_cues(text: str) -> HedgeDoc:
         clean = low.encode("ascii").translate(L.TOKEN_BYTES).decode("ascii")
     else:
         clean = low.translate(L.TOKEN_TABLE)
-    # every trigger word standing between two spaces of the token view, found in one scan;
-    # handled word by word in alphabetical order, each word's places in text order
-    hits = [(m.group(1), m.start()) for m in L.RX_TRIGGER.finditer(" " + clean + " ")]
-    hits.sort()
+    # every trigger word standing between two spaces of the token view, handled word by word
+    # in alphabetical order, each word's places in text order. The words present are found by
+    # a set intersection of the view's words (C speed), then each one's places by str.find of
+    # " word " in the padded view: the same places as a regex scan for the trigger words
+    # between spaces (the offset of the space before a word in the padded view is the word's
+    # offset in the text), at about half the cost
+    padded = " " + clean + " "
+    hits: list[tuple[str, int]] = []
+    for word in sorted(L.TRIGGERS.intersection(clean.split())):
+        needle = " " + word + " "
+        i = padded.find(needle)
+        while i != -1:
+            hits.append((word, i))
+            i = padded.find(needle, i + 1)
     cues: list[Cue] = []
     for word, i in hits:
         p, q = i, i + len(word)  # i: the space before the word in the padded view = text offset

@@ -69,28 +69,8 @@ TRIGGERS = ADV_STRONG | ADV_MARG | ADJ_STRONG | ADJ_MARG | NEG_TRIGGERS | SOTA_T
 TRIGGERS = TRIGGERS | OTHER_TRIGGERS
 
 
-def _trie(words: frozenset[str]) -> str:
-    """A regex alternation of ``words`` as a prefix tree (one branch per next character)."""
-    tree: dict[str, dict] = {}
-    for w in words:
-        node = tree
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, dict]) -> str:
-        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(tree)
-
-
-# a trigger word between two spaces of the padded token view (" " + clean + " "): the match
-# starts at the space before it and leaves the space after it for the next match
-RX_TRIGGER = re.compile(" (" + _trie(TRIGGERS) + ")(?= )")
+# (hedge_cues.read_cues finds the trigger words of an abstract by a set intersection with its
+# words, then their places with str.find)
 
 # --------------------------------------------------------------------------------------------
 # Heads: what a size word must modify to be a cue
