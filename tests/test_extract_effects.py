@@ -1531,3 +1531,76 @@ def test_measurements_never_enter_the_model_as_percentage_points():
     assert out["family"].tolist() == ["log_ratio", "excluded"]
     assert round(float(out["y"].iloc[0]), 4) == 0.9163  # log(30 / 12)
     assert "neither percentage points nor a ratio" in out["exclusion_reason"].iloc[1]
+
+
+# ----------------------------------------------------------- round 5, mended after a review
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "(A to B)" that holds a range of settings, not levels of a metric
+        "Our method outperforms all baselines at every sparsity level (50% to 90%).",
+        "Accuracy improves consistently across context lengths (512 to 4096).",
+        "We lower the learning rate (0.001 to 0.0001) after 10 epochs.",
+        # a bare number that counts things is no competitor's level
+        "Our model attains higher accuracy using 3 experts versus 8 in Mixtral.",
+        "FooNet achieves a Dice score of 0.87 compared to 3 strong baselines.",
+        # measurements and counts swept or set, not changed
+        "We test on GPUs with memory from 8 GB to 80 GB.",
+        "Speech segments were trimmed from 30 s to 10 s for efficiency.",
+        "We vary the number of training samples from 1,000 to about 50,000.",
+    ],
+)
+def test_settings_and_counts_are_no_comparisons(text):
+    assert rows(text) == []
+
+
+def test_a_bare_level_skips_the_count_after_it():
+    r = one("Our model achieves an F1 of 0.78 on 12 datasets, outperforming GPT-4 (0.74).")
+    assert (r["baseline"], r["treatment"], r["delta"]) == (0.74, 0.78, 0.04)
+
+
+def test_a_share_of_quality_kept_stays_performance():
+    for text in (
+        "Our 4-bit model recovers 98% of the BF16 model's quality.",
+        "Our pruned model retains only 85% of the original quality at 70% sparsity.",
+    ):
+        assert one(text)["aspect"] == "performance"
+
+
+def test_a_share_after_a_list_is_no_list_item_and_an_own_place_stops_the_carry(config_registry):
+    assert [
+        r["delta"]
+        for r in rows(
+            "Our method improves recall by 4% on average, and over 60% of users prefer it."
+        )
+    ] == [4.0]
+    assert [
+        r["delta"]
+        for r in rows(
+            "We report a 2.5% improvement in mAP on COCO, 70% of which comes from small objects."
+        )
+    ] == [2.5]
+    text = (
+        "Our method gives a 3.2% improvement in accuracy on GSM8K, 4.1% on MATH, "
+        "and 15% on our new dataset."
+    )
+    assert benchmarks(text, config_registry) == [(3.2, "GSM8K"), (4.1, "MATH"), (15.0, "")]
+
+
+def test_lower_is_better_levels_in_parentheses_after_improves():
+    r = one("Our method improves calibration error (0.12 to 0.05) on the test split.")
+    assert (r["baseline"], r["treatment"], r["direction"]) == (0.12, 0.05, "better")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We propose DataMix, a dataset curation method that improves downstream accuracy by 3.2%.",
+        "Compared with Qwen2-VL, a strong model on this benchmark, ours raises accuracy by 3.5%.",
+        "We present SynthGen, a benchmark generator that raises pass@1 by 6.5%.",
+        "Our model, Orca-X, a dataset-agnostic learner, improves accuracy by 2.3%.",
+    ],
+)
+def test_methods_and_models_in_apposition_are_no_benchmarks(text, config_registry):
+    found = benchmarks(text, config_registry)
+    assert found and all(b == "" for _, b in found)

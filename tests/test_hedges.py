@@ -122,9 +122,9 @@ def hedge_of(abstract: str, title: str = "A title") -> str:
         ),
         # near-lossless: a negligible loss
         (
-            "FooNet gives near-lossless compression of the cache.",
+            "FooNet gives near-lossless acceleration of decoding.",
             "marginal",
-            "near-lossless compression",
+            "near-lossless acceleration",
         ),
         (
             "FooNet keeps nearly lossless accuracy at 3 bits.",
@@ -276,6 +276,15 @@ def test_both_kinds_make_mixed_and_spans_follow_text_order() -> None:
         OWN + "We use lossless compression for the logs.",
         OWN + "We keep the checkpoint with the lowest validation loss.",
         OWN + "Among the baselines, GRU has the lowest latency, but FooNet is more accurate.",
+        # mended after a review of round 5
+        OWN + "We establish a new benchmark, SciFlow, for evaluating LLM agents.",
+        OWN + "We set a new benchmark for code completion with 3,000 tasks.",
+        OWN + "We keep the checkpoint that achieves the highest validation accuracy.",
+        OWN
+        + "Compared with FlashAttention, which has the fastest inference speed, FooNet is exact.",
+        "We propose a near-lossless image compression codec for satellites.",
+        OWN + "In our study GPT-4o ranks first, followed by Claude and Gemini.",
+        OWN + "FooNet avoids the sharp drop in accuracy observed for standard fine-tuning.",
     ],
 )
 def test_paper_exclusions(abstract: str) -> None:

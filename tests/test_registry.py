@@ -137,6 +137,7 @@ def test_canonical_resolves_aliases(registry, alias, canonical):
         ("the GSM8K testset", "GSM8K"),
         ("MGSM test split", "MGSM"),
         ("HumanEval benchmark", "HumanEval"),
+        ("the HumanEval", "HumanEval"),
         ("the GLUE datasets", "GLUE"),
         ("MNLI-m test set", None),  # a dev-set entry is not its own test set
         ("Unknown test set", None),

@@ -151,6 +151,9 @@ class Registry:
             return found
         if str(name).lstrip().lower().startswith("the "):
             key = key.removeprefix("the")
+            found = self._keys.get(key)
+            if found is not None:
+                return found
         for suffix, test_only in _GENERIC_SUFFIXES:
             if key.endswith(suffix) and len(key) > len(suffix):
                 found = self._keys.get(key[: -len(suffix)])

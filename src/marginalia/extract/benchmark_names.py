@@ -54,6 +54,8 @@ _RIGHT_STOP_RE = re.compile(
     r";|,\s+(?:and|while|whereas|but|although|though)\b|\s(?:while|whereas)\s", re.IGNORECASE
 )
 _AND_RE = re.compile(r"\band\b")
+_PLACE_LEAD_RE = re.compile(r"\s*(?:on|in|for)\s+(?:the\s+)?", re.IGNORECASE)
+_OWN_PLACE_RE = re.compile(r"\s+(?:on|in)\s+(?:the\s+|our\s+|a\s+)?\S", re.IGNORECASE)
 _JUST_BEFORE_RE = re.compile(r"\s*(?:\(\s*)?")
 # a name-like token not glued to a word or hyphen before it; the first character comes before
 # the lookbehind (which then looks at it and the one before) so that the scan skips fast
@@ -104,7 +106,18 @@ _NAMES_AFTER_CUE_RE = re.compile(
 )
 # a name set in apposition to the cue: "SWE-EVO, a benchmark for ...", "HalluScan, a
 # comprehensive benchmark" (papers introducing their own benchmark)
-_APPOSITIVE_BEFORE_CUE_RE = re.compile(rf"({_NAME}),\s+(?:a|an)\s+(?:[\w-]+\s+){{0,4}}$")
+_APPOSITIVE_BEFORE_CUE_RE = re.compile(
+    rf"({_NAME}),\s+(?:a|an)\s+"
+    r"(?:(?!(?:models?|methods?|approach|on|in|of|for|to|this|that|the|every|each|all|which"
+    r"|tops|new\s+state)\b)[\w-]+\s+){0,4}$"
+)
+# what may follow the cue word of an appositive: not a noun that makes it a method ("a dataset
+# curation method", "a benchmark generator", "a dataset-agnostic learner")
+_APPOSITIVE_CUE_END_RE = re.compile(
+    r"(?![\w-])(?!\s+(?:curation|condensation|distillation|generators?|generation|pruning|"
+    r"selection|compression|augmentation|synthesis|construction\s+method|methods?|approach|"
+    r"models?|frameworks?|tools?|pipelines?)\b)"
+)
 # the end of a name shaped like a benchmark's: NExT-QA, FooBench, RepoEval (capitals first:
 # the regex engine scans for them at C speed)
 _SUFFIX_END_RE = re.compile(r"(?:QA|Bench|Eval)(?![\w+])")
@@ -220,7 +233,7 @@ def _link_sentence(text: str, s: int, t: int, group: list[Effect], inside: list[
     prev: Effect | None = None
     for e in group:
         if id(e) not in paired:
-            m = _nearest_benchmark(text, e, inside, t, floor)
+            m = _nearest_benchmark(text, e, inside, t, floor, prev is not None)
             if m is not None:
                 run = run_of[m[1]]
                 e.benchmark = _run_name(run)
@@ -237,6 +250,8 @@ def _link_sentence(text: str, s: int, t: int, group: list[Effect], inside: list[
                         and e.metric == prev.metric
                         and e.start - prev.end <= 70
                         and _LIST_ITEM_GAP_RE.fullmatch(text, prev.end, e.start)
+                        # (not an item with its own "on X": "..., and 24.4% on ScienceWorld")
+                        and not _OWN_PLACE_RE.match(text, e.end)
                     )
                 )
             ):
@@ -347,7 +362,7 @@ def _pair_lists(
 
 
 def _nearest_benchmark(
-    text: str, e: Effect, inside: list[Mention], sent_end: int, floor: int
+    text: str, e: Effect, inside: list[Mention], sent_end: int, floor: int, after_prev: bool = False
 ) -> Mention | None:
     """Rule 2: the name that governs ``e`` in its clause or before it in its sentence."""
     # inside the span ("84.86% on CIFAR-10 (+4.44%)")
@@ -372,6 +387,10 @@ def _nearest_benchmark(
         for m in inside
         if floor <= m[1] and m[2] <= e.start and _left_benchmark_ok(text, m, e.start, floor)
     ]
+    # (not the place right after the previous comparison: "10.3% on WebShop, and 24.4% on
+    # ScienceWorld" gives WebShop to 10.3% only)
+    if before and after_prev and _PLACE_LEAD_RE.fullmatch(text, floor, before[-1][1]):
+        return None
     return before[-1] if before else None
 
 
@@ -541,7 +560,7 @@ def _unknown_mentions(
             m = _NAMES_BEFORE_CUE_RE.search(text, max(s, p - 80), p - 1)
             if m is not None:
                 found.extend(_names(m.group(0), m.start()))
-            elif "," in text[max(s, p - 60) : p]:
+            elif "," in text[max(s, p - 60) : p] and _APPOSITIVE_CUE_END_RE.match(text, q):
                 m = _APPOSITIVE_BEFORE_CUE_RE.search(text, max(s, p - 120), p)
                 if m is not None:
                     found.extend(_names(m.group(1), m.start(1)))

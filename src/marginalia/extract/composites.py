@@ -13,11 +13,12 @@ from __future__ import annotations
 import bisect
 
 from marginalia.extract.document import Doc, Effect, is_year, same_sentence, signed
-from marginalia.extract.lexicon import find_metrics
+from marginalia.extract.lexicon import PERF, find_metrics
 from marginalia.extract.numbers import BARE, FRACTION, PERCENT, RATIO, SCORE, Quantity
 from marginalia.extract.patterns import (
     ARROW_RE,
     BACK_LIST_RE,
+    BARE_LEVEL_LEFT_RE,
     BUT_ONLY_BETWEEN_RE,
     BY_END_RE,
     CHANGE_OF_END_RE,
@@ -28,6 +29,7 @@ from marginalia.extract.patterns import (
     COMPETITOR_CLOSE_RE,
     COMPETITOR_NEXT_RE,
     CONTRAST_BETWEEN_RE,
+    COUNT_NOUN_RIGHT_RE,
     FROM_END_RE,
     FROM_LABEL_TO_RE,
     FROM_PAREN_RE,
@@ -42,6 +44,7 @@ from marginalia.extract.patterns import (
     RANGE_FROM_RE,
     RESPECTIVELY_RE,
     RISES_TO_RE,
+    SWEEP_RE,
     THAN_RE,
     VS_RE,
     ends_with,
@@ -97,13 +100,17 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
             and q.value2 is not None
             and left.rstrip().endswith("(")
         ):
-            paren_levels = _paren_levels_agree(doc.clause_left(q.start, 100), q.value, q.value2)
+            paren_levels = _paren_levels_agree(
+                doc.clause_left(q.start, 100), text[: left_paren(text, q.start)], q.value, q.value2
+            )
         if paren_levels:
             used.add(i)
             out.append(_range_pair(q, q.start))
             continue
         if q.kind == "range" and q.sep == "to" and not gain_range and tail(FROM_END_RE, left, 40):
-            if q.family == BARE and not _score_context(doc, q.start):
+            if q.family == BARE and (
+                not _score_context(doc, q.start) or SWEEP_RE.search(doc.clause_left(q.start, 100))
+            ):
                 used.add(i)
                 continue
             used.add(i)
@@ -149,6 +156,8 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
         if ARROW_RE.match(between) or VS_RE.match(between):
             if is_year(a) or is_year(b):
                 continue
+            if b.family == BARE and COUNT_NOUN_RIGHT_RE.match(text, b.end):
+                continue  # "0.87 compared to 3 strong baselines": a count
             used.update((i, i + 1))
             base, treat = (a, b) if ARROW_RE.match(between) else (b, a)
             out.append(_pair(a.start, b.end, base, treat, a, b))
@@ -160,6 +169,11 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
                 continue
             if a.family == BARE and b.family == BARE and not _score_context(doc, a.start):
                 continue
+            clause = doc.clause_left(a.start, 100)
+            if SWEEP_RE.search(clause):
+                continue  # "we vary the number of samples from 1,000 to about 50,000"
+            if a.measure and not CHANGE_VERB_RE.search(clause):
+                continue  # "GPUs with memory from 8 GB to 80 GB": a setting, not a change
             used.update((i, i + 1))
             start = a.start - (len(left) - from_m.start())
             out.append(_pair(start, b.end, a, b, a, b))
@@ -263,6 +277,8 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
             than = COMPARED_END_RE.search(between)  # "achieves 2.1 FID ..., compared to 2.9"
         if len(between) > 170 or than is None or ";" in between:
             continue  # (a semicolon ends the clause: "... better than model size; (3) ...")
+        if b.family == BARE and COUNT_NOUN_RIGHT_RE.match(text, b.end):
+            continue  # "a Dice score of 0.87 compared to 3 strong baselines": a count
         if tail(BY_END_RE, between, 16):
             continue  # "32.1 BLEU, better than the best baseline by 1.4": b is the difference
         if COMPARATIVE_START_RE.match(between) or not same_sentence(doc, a.start, b.start):
@@ -289,14 +305,20 @@ def _competitor_levels(doc: Doc, qs: list[Quantity], used: set[int], out: list[E
         a = qs[i]
         if i in used or a.kind != "num" or a.sign or a.family not in (PERCENT, SCORE, BARE):
             continue
-        # a bare level needs its metric right before it: "a score of 157.57 compared to the
-        # baseline's performance of 119.66"
-        if a.family == BARE and not find_metrics(doc.clause_left(a.start, 40)):
+        # a bare level needs its metric right before it ("a score of 157.57 compared to the
+        # baseline's performance of 119.66"), and is no count ("on 12 datasets", "3 experts")
+        if a.family == BARE and not _bare_level(doc, a):
             continue
         j = i + 1
         while (
             j < n
-            and ((qs[j].family == BARE and a.family != BARE) or (qs[j].measure and not a.measure))
+            and (
+                (
+                    qs[j].family == BARE
+                    and (a.family != BARE or COUNT_NOUN_RIGHT_RE.match(text, qs[j].end))
+                )
+                or (qs[j].measure and not a.measure)
+            )
             and qs[j].kind == "num"
             and qs[j].start - a.end < 130
         ):
@@ -417,17 +439,45 @@ def _pair(start: int, end: int, base: Quantity, treat: Quantity, a: Quantity, b:
     )
 
 
-def _paren_levels_agree(clause: str, a: float, b: float) -> bool:
-    """ "(A to B)" after a clause that compares or changes is a before/after pair, when the
-    change word's sense agrees with B - A ("degrade (20.2% to 12.4%)"; "drops sharply (10% to
-    25%)" is a range of drops)."""
+def _bare_level(doc: Doc, q: Quantity) -> bool:
+    """A bare number is a level of a metric named right before it: "a score of 157.57", "an F1
+    of 0.78", "accuracy: 0.91" (not "on 12 datasets", "at epoch 10", "using 3 experts")."""
+    left = doc.left(q.start, 40)
+    if not BARE_LEVEL_LEFT_RE.search(left) or not find_metrics(left):
+        return False
+    return not COUNT_NOUN_RIGHT_RE.match(doc.text, q.end)
+
+
+def left_paren(text: str, pos: int) -> int:
+    """The offset of the "(" that opens before ``pos`` (after white space)."""
+    return text.rindex("(", 0, pos)
+
+
+def _paren_levels_agree(clause: str, before: str, a: float, b: float) -> bool:
+    """ "(A to B)" right after a metric, in a clause that compares or changes, is a before/after
+    pair when the change word's sense agrees with B - A: "outperforms DPO in pair accuracy
+    (0.52 to 0.56)", "degrade on Precision@5 (20.2% to 12.4%)", "stays unchanged (72.4% to
+    72.1%)". Not a range of drops ("drops sharply (10% to 25%)") nor a range of settings ("at
+    every sparsity level (50% to 90%)", "across context lengths (512 to 4096)", "as the masking
+    ratio increases (15% to 75%)"): the words right before "(" must name a performance metric."""
     words = [m.group(0).lower() for m in PAREN_CHANGE_LEFT_RE.finditer(clause)]
     if not words:
         return False
+    head = before.rstrip()
     last = words[-1]
-    if last.startswith(("degrad", "declin", "drop", "fell", "fall", "reduc", "decreas", "lower")):
+    if head.lower().endswith("unchanged"):
+        return True
+    found = find_metrics(head[-40:])
+    if not found or found[-1][1][1] != PERF or found[-1][0] < len(head[-40:]) - 30:
+        return False  # no performance metric right before "(": a setting or a range
+    lower_better = found[-1][1][2] is True
+    if last.startswith(("improv", "outperform", "surpass")):
+        return (b < a) if lower_better else (b > a)  # better
+    if last.startswith("degrad"):
+        return (b > a) if lower_better else (b < a)  # worse
+    if last.startswith(("declin", "drop", "fell", "fall", "reduc", "decreas", "lower")):
         return b < a
-    if last.startswith(("improv", "increas", "rais", "boost", "lift")):
+    if last.startswith(("increas", "rais", "boost", "lift")):
         return b > a
     return True
 
@@ -444,6 +494,7 @@ def backward_lists(
     """A number listed right before a comparison of the same unit shares its cue:
     "1.8% and 2.4% absolute gains", "3x and 5x speedups"."""
     added: list[Effect] = []
+    added_ids: set[int] = set()
     starts = [e.start for e in effects]
     for i in range(len(qs) - 1, -1, -1):
         q = qs[i]
@@ -458,7 +509,7 @@ def backward_lists(
         p = min(nxt, key=lambda e: e.start)
         del k
         # a longer list ("2.1%, 2.4%, and 2.9% gains"): the next item took the cue already
-        chained = any(p is a for a in added)
+        chained = id(p) in added_ids
         if p.kind != "single" or p.family != q.family or (p.inherited_from and not chained):
             continue
         between = doc.text[q.end : p.start]
@@ -481,6 +532,7 @@ def backward_lists(
                 inherited_from=src,
             )
         )
+        added_ids.add(id(added[-1]))
     return sorted(effects + added, key=lambda x: (x.start, x.end)) if added else effects
 
 

@@ -71,6 +71,7 @@ from marginalia.extract.patterns import (
     RELATIVE_RIGHT_RE,
     RESPECTIVELY_RE,
     SPEEDUP_BY_LEFT_RE,
+    SPEND_END_RE,
     THAN_NEXT_RE,
     TIMES_ARTEFACT_RE,
     TOKEN_RE,
@@ -386,7 +387,9 @@ def _used_share(doc: Doc, e: Effect) -> bool:
     if e.kind != "reference":
         return False
     left = doc.left(e.q_start, 60)
-    return bool(tail(USE_END_RE, left, 34) or tail(ONLY_USE_END_RE, left, 40))
+    if not (tail(USE_END_RE, left, 34) or tail(ONLY_USE_END_RE, left, 40)):
+        return False
+    return bool(SPEND_END_RE.search(left, max(0, len(left) - 40)))
 
 
 def rows_of(doc: Doc, e: Effect) -> list[dict[str, Any]]:

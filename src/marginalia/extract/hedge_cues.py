@@ -148,6 +148,8 @@ def _adjective(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
         he = h.end("head")
         if word in L.CHANGE_ONLY_ADJ and not L.RX_CHANGE_NOUN.match(head):
             return
+        if word == "sharp" and L.RX_SHARP_OTHERS_LEFT.search(low, max(0, p - 60), p):
+            return  # "avoids the sharp drop observed for ...": someone else's change
         if head.startswith("loss") and L.RX_LOSS_TECH.match(low, he):
             return
         if head.startswith("change") and L.RX_CHANGE_TO.match(low, he):
@@ -233,12 +235,17 @@ def _other(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
             _add(cues, low, "strong", left.start(), m.end("head"), p, own_only=True)
     elif word in ("benchmark", "benchmarks"):
         left = L.RX_NEW_BENCHMARK_LEFT.search(low, max(0, p - 30), p)
-        if left:  # "sets new benchmarks": own results only
+        if left and not L.RX_NEW_BENCHMARK_BUILT.match(low, q):  # "sets new benchmarks"
             _add(cues, low, "strong", left.start(), q, p, own_only=True)
     elif word in ("lowest", "fastest"):
         m = L.RX_TOP_COST_FWD.match(low, q)
         left = L.RX_TOP_COST_LEFT.search(low, max(0, p - 90), p) if m else None
-        if m and left and not L.RX_TOP_OTHERS.search(low, max(0, p - 80), min(len(low), q + 80)):
+        if (
+            m
+            and left
+            and not L.RX_TOP_COST_OTHERS_LEFT.search(low, max(0, p - 80), p)
+            and not L.RX_TOP_COST_OTHERS_RIGHT.search(low, q, min(len(low), q + 80))
+        ):
             _add(cues, low, "strong", p - 4, m.end("head"), p, own_only=True)
     elif word in ("first", "1st"):
         m = L.RX_PLACE_FWD.match(low, q)
@@ -247,7 +254,7 @@ def _other(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
             _add(cues, low, "strong", left.start(), m.end(), p, own_only=True)
         elif m is None:
             left = L.RX_RANK_FIRST_LEFT.search(low, max(0, p - 10), p)
-            if left:  # "rank first among the baselines"
+            if left and not L.RX_RANK_FIRST_NOT.match(low, q):  # "rank first among the baselines"
                 _add(cues, low, "strong", left.start(), q, p, own_only=True)
     elif word in ("lossless", "near-lossless"):
         left = (
@@ -255,7 +262,8 @@ def _other(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
             if word == "near-lossless"
             else L.RX_NEAR_LOSSLESS_LEFT.search(low, max(0, p - 10), p)
         )
-        if word == "near-lossless" or left:  # "near-lossless acceleration": a negligible loss
+        if (word == "near-lossless" or left) and not L.RX_LOSSLESS_TERM.match(low, q):
+            # "near-lossless acceleration": a negligible loss
             h = L.RX_WORD_AFTER.match(low, q)
             _add(
                 cues,

@@ -281,19 +281,41 @@ RX_SOTA_BASELINE = re.compile(
 # claim about the paper's own result (anchored after "best"/"highest")
 RX_TOP_FWD = re.compile(
     r"\s+(?:(?:overall|average|quantitative|mean|performance|detection|classification|"
-    r"segmentation|retrieval|zero-shot|f1|test|validation)\s+){0,2}"
+    r"segmentation|retrieval|zero-shot|f1|test)\s+){0,2}"
     r"(?P<head>performance|accuracy|results?|scores?|f1|auc|success\s+rates?|win\s+rates?"
     r"|[\w-]+\s+trade[- ]?offs?)\b"
 )
 # "exhibits the lowest energy consumption", "has ... and the fastest inference speed": a
 # best-in-class claim about a cost
 RX_TOP_COST_FWD = re.compile(
-    r"\s+(?:[\w-]+\s+)??(?P<head>speed|latency|energy\s+consumption|consumption|costs?|memory"
+    r"\s+(?:(?!validation|val|training\s+loss)[\w-]+\s+)??"
+    r"(?P<head>speed|latency|energy\s+consumption|consumption|costs?|memory"
     r"|error(?:\s+rates?)?|runtime|inference\s+time|training\s+time|footprint)\b"
 )
 RX_TOP_COST_LEFT = re.compile(
+    rf"(?<!\bwhich\s)(?<!\bthat\s)(?<!\bwho\s)"
     rf"\b(?:{_CLAIM_VERB}|exhibit\w*|has|have|show(?:s|ed|ing)?|offer\w*|provid\w*|record\w*)"
-    r"\b[^.;]{0,60}?\bthe\s+$"
+    r"\b[^.;,]{0,60}?\bthe\s+$"
+)
+# a best-in-class cost claim about another system: "among (the) baselines, X has the lowest",
+# "..., while ours ..."; "among all baselines" after the claim is the paper's own
+RX_TOP_COST_OTHERS_LEFT = re.compile(
+    r"\bamong\s+(?:the\s+)?(?:baselines?|existing|prior|previous)\b"
+)
+RX_TOP_COST_OTHERS_RIGHT = re.compile(r"\b(?:while|whereas|but)\s+(?:our|we|ours)\b")
+# "near-lossless compression": a family of codecs, not a negligible loss
+RX_LOSSLESS_TERM = re.compile(
+    r"\s+(?:image\s+|video\s+|audio\s+|data\s+|text\s+)?"
+    r"(?:compression|codecs?|coding|encoding|encoders?|decoding|reconstruction)\b"
+)
+# "rank first the candidates", "X ranks first, followed by Y": no best-in-class claim
+RX_RANK_FIRST_NOT = re.compile(
+    r"\s+(?:the|a|an|all|each|every|candidates?)\b|\s*,?\s+followed\s+by\b"
+)
+# "avoids the sharp drop", "which causes a sharp degradation": a baseline's sharp change
+RX_SHARP_OTHERS_LEFT = re.compile(
+    r"\b(?:avoid\w*|prevent\w*|mitigat\w*|eliminat\w*|without|unlike|caus\w*|suffer\w*|"
+    r"prone\s+to|observed)\b[^.;]{0,40}$"
 )
 RX_TOP_LEFT = re.compile(rf"\b(?:{_CLAIM_VERB}|record\w*|gets?)\s+the\s+$")
 # a best-in-class claim about someone else: "among the baselines", "..., while our model ..."
@@ -305,6 +327,14 @@ RX_TOP_OTHERS = re.compile(
 # state of the art (not "we introduce a new benchmark": a dataset); left of "benchmark(s)"
 RX_NEW_BENCHMARK_LEFT = re.compile(
     r"\b(?:set|sets|setting|establish(?:es|ed|ing)?)\s+(?:a\s+)?(?:new|novel)\s+$"
+)
+# ... but not a benchmark the paper builds: "we establish a new benchmark, SciFlow, for
+# evaluating ...", "set a new benchmark for code completion with 3,000 tasks"
+RX_NEW_BENCHMARK_BUILT = re.compile(
+    r"\s*(?:,|\(|:|that\b|which\b|to\s+(?:evaluat|assess|measur|test|stud)\w*"
+    r"|for\s+(?:the\s+)?(?:evaluat|assess|measur|test|benchmark|stud|analy)\w*)"
+    r"|[^.;]{0,80}?\bwith\s+(?:over\s+|more\s+than\s+)?\d[\d,.]*k?\s+(?:tasks|questions|problems|"
+    r"examples|samples|instances|items|images|videos|queries|prompts|dialogues|documents)\b"
 )
 # "ranks (the) 1st place", "won first place": a best-in-class result (anchored at the ordinal)
 RX_PLACE_FWD = re.compile(r"\s+place\b")

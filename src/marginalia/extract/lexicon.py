@@ -197,6 +197,8 @@ _METRIC_PREFIXES: tuple[tuple[str, Metric], ...] = (
     ("ndcg@", ("ranking metric", PERF, False)),
     ("mrr@", ("ranking metric", PERF, False)),
     ("recall@", ("ranking metric", PERF, False)),
+    ("precision@", ("ranking metric", PERF, False)),
+    ("p@", ("ranking metric", PERF, False)),
     ("r@", ("ranking metric", PERF, False)),
     ("hit@", ("ranking metric", PERF, False)),
     ("co_2", ("emissions", PERF, True)),

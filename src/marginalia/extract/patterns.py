@@ -278,6 +278,14 @@ ONLY_USE_END_RE = re.compile(
     r"|(?<![\w-])(?:select(?:s|ed|ing)?|train(?:s|ed|ing)?\s+on)\s+(?:only|just|merely)\s*$",
     _I,
 )
+# a share a method spends (an efficiency level): the verbs of use and cost only, not those of
+# what it keeps ("recovers 98% of the quality", "retains only 85% of the accuracy": performance)
+SPEND_END_RE = re.compile(
+    r"(?<![\w-])(?:(?:only|just|merely)\s+)?(?:requir(?:e|es|ed|ing)|needs?|needed|needing|"
+    r"us(?:e|es|ed|ing)|with|consum(?:e|es|ed|ing)|select(?:s|ed|ing)?|train(?:s|ed|ing)?\s+on)"
+    r"\s+(?:(?:only|just|merely|a\s+mere)\s+)?$",
+    _I,
+)
 # after such a use: the share of any counted thing ("of tensor programs", "of 1,235,004 paired
 # images"), a plural noun within four words
 USED_SHARE_OF_RE = re.compile(
@@ -354,6 +362,12 @@ GAIN_FROM_END_RE = re.compile(
 # between two ranges of one list: "... of the gap on A and 7% to 38% on B"
 RANGE_LIST_RE = re.compile(r"[^,;:.()\d%]{0,100}?(?:,\s*(?:and\s+)?|\s+and\s+)$", _I)
 # between the two levels of "from 43.4 (BM25) to 52.6"
+# a sweep over settings before "from A to B": "we vary the batch size from 8 to 64"
+SWEEP_RE = re.compile(
+    r"(?<![\w-])(?:var(?:y|ies|ied|ying)|sweep\w*|rang(?:e|es|ed|ing)|spann?\w*|scal(?:e|es|ed|ing)"
+    r"|trimm\w*|truncat\w*|resiz\w*)\b",
+    _I,
+)
 # between the two levels of "from A to B" read as two numbers: a label of the first level
 # ("from 43.4 (BM25) to 52.6"), or an approximation of the second ("from 40% to over 90%",
 # "from about 30% to about 90%"; the first's sits before it, inside FROM_END_RE)
@@ -388,6 +402,15 @@ COMPARED_END_RE = re.compile(
 LEVEL_LEFT_RE = re.compile(
     r"\b(?:achiev\w*|reach\w*|obtain\w*|attain\w*|scor\w*|yield\w*|record\w*|get|gets|"
     r"got)\s+(?:(?:a|an|the|new|score|of|accuracy|an?\s+\w+\s+of)\s+)*$",
+    _I,
+)
+# right before a bare level of a named metric: "a score of", "an F1 of", "accuracy:", "= "
+BARE_LEVEL_LEFT_RE = re.compile(r"(?:\bof|:|=|\breach(?:es|ed|ing)?|\bscor(?:e|es|ed|ing))\s*$", _I)
+# right after a number that counts things: "12 datasets", "5 seeds", "3 experts"
+COUNT_NOUN_RIGHT_RE = re.compile(
+    r"\s*(?:[\w-]+\s+)?(?:datasets?|seeds?|tasks?|benchmarks?|epochs?|experts?|runs?|layers?|"
+    r"languages?|models?|samples?|examples?|steps?|baselines?|submissions?|humans?|experts?|"
+    r"annotators?|participants?|subjects?|domains?|games?|environments?|iterations?)\b",
     _I,
 )
 # a level, then a competitor's level: "a win rate of 79% ..., outperforming Random Forest
