@@ -409,7 +409,7 @@ BARE_LEVEL_LEFT_RE = re.compile(r"(?:\bof|:|=|\breach(?:es|ed|ing)?|\bscor(?:e|e
 # right after a number that counts things: "12 datasets", "5 seeds", "3 experts"
 COUNT_NOUN_RIGHT_RE = re.compile(
     r"\s*(?:[\w-]+\s+)?(?:datasets?|seeds?|tasks?|benchmarks?|epochs?|experts?|runs?|layers?|"
-    r"languages?|models?|samples?|examples?|steps?|baselines?|submissions?|humans?|experts?|"
+    r"languages?|models?|samples?|examples?|steps?|baselines?|submissions?|humans?|"
     r"annotators?|participants?|subjects?|domains?|games?|environments?|iterations?)\b",
     _I,
 )
