@@ -10,8 +10,6 @@ listed before a "respectively" list of changes are their treatments.
 
 from __future__ import annotations
 
-import bisect
-
 from marginalia.extract.document import Doc, Effect, is_year, same_sentence, signed
 from marginalia.extract.lexicon import PERF, find_metrics
 from marginalia.extract.numbers import BARE, FRACTION, PERCENT, RATIO, SCORE, Quantity
@@ -495,19 +493,25 @@ def backward_lists(
     "1.8% and 2.4% absolute gains", "3x and 5x speedups"."""
     added: list[Effect] = []
     added_ids: set[int] = set()
-    starts = [e.start for e in effects]
     for i in range(len(qs) - 1, -1, -1):
         q = qs[i]
         if i in used or q.kind != "num" or q.sign == "-" or is_year(q):
             continue
-        if any(e.start <= q.start < e.end for e in effects + added):
+        # in one pass over the comparisons (and the items added so far): whether one covers q,
+        # and the first that starts after it
+        p = None
+        covered = False
+        for pool in (effects, added):
+            for e in pool:
+                if e.start <= q.start < e.end:
+                    covered = True
+                    break
+                if e.start >= q.end and (p is None or e.start < p.start):
+                    p = e
+            if covered:
+                break
+        if covered or p is None:
             continue
-        k = bisect.bisect_left(starts, q.end)
-        nxt = [e for e in effects + added if e.start >= q.end]
-        if not nxt:
-            continue
-        p = min(nxt, key=lambda e: e.start)
-        del k
         # a longer list ("2.1%, 2.4%, and 2.9% gains"): the next item took the cue already
         chained = id(p) in added_ids
         if p.kind != "single" or p.family != q.family or (p.inherited_from and not chained):
