@@ -99,7 +99,7 @@ def find_composites(doc: Doc, qs: list[Quantity], used: set[int]) -> list[Effect
             and left.rstrip().endswith("(")
         ):
             paren_levels = _paren_levels_agree(
-                doc.clause_left(q.start, 100), text[: left_paren(text, q.start)], q.value, q.value2
+                doc.clause_left(q.start, 100), left.rstrip()[:-1], q.value, q.value2
             )
         if paren_levels:
             used.add(i)
@@ -446,18 +446,14 @@ def _bare_level(doc: Doc, q: Quantity) -> bool:
     return not COUNT_NOUN_RIGHT_RE.match(doc.text, q.end)
 
 
-def left_paren(text: str, pos: int) -> int:
-    """The offset of the "(" that opens before ``pos`` (after white space)."""
-    return text.rindex("(", 0, pos)
-
-
 def _paren_levels_agree(clause: str, before: str, a: float, b: float) -> bool:
     """ "(A to B)" right after a metric, in a clause that compares or changes, is a before/after
     pair when the change word's sense agrees with B - A: "outperforms DPO in pair accuracy
     (0.52 to 0.56)", "degrade on Precision@5 (20.2% to 12.4%)", "stays unchanged (72.4% to
     72.1%)". Not a range of drops ("drops sharply (10% to 25%)") nor a range of settings ("at
     every sparsity level (50% to 90%)", "across context lengths (512 to 4096)", "as the masking
-    ratio increases (15% to 75%)"): the words right before "(" must name a performance metric."""
+    ratio increases (15% to 75%)"): the words right before "(" (``before`` ends there) must name
+    a performance metric."""
     words = [m.group(0).lower() for m in PAREN_CHANGE_LEFT_RE.finditer(clause)]
     if not words:
         return False

@@ -54,7 +54,6 @@ from marginalia.extract.patterns import (
     MORE_COUNT_RIGHT_RE,
     NAMED_RE,
     NO_OBJECT_RE,
-    ONLY_USE_END_RE,
     OTHERS_RE,
     OUTPERFORM_BY_RE,
     PARENS_RE,
@@ -78,7 +77,6 @@ from marginalia.extract.patterns import (
     TRAILING_WORD_RE,
     UNBOUNDED_METRICS,
     UPTO_LAST_DIGIT_RE,
-    USE_END_RE,
     ends_with,
     may_hold,
     tail,
@@ -387,8 +385,6 @@ def _used_share(doc: Doc, e: Effect) -> bool:
     if e.kind != "reference":
         return False
     left = doc.left(e.q_start, 60)
-    if not (tail(USE_END_RE, left, 34) or tail(ONLY_USE_END_RE, left, 40)):
-        return False
     return bool(SPEND_END_RE.search(left, max(0, len(left) - 40)))
 
 

@@ -257,23 +257,13 @@ def _other(low: str, p: int, q: int, word: str, cues: list[Cue]) -> None:
             if left and not L.RX_RANK_FIRST_NOT.match(low, q):  # "rank first among the baselines"
                 _add(cues, low, "strong", left.start(), q, p, own_only=True)
     elif word in ("lossless", "near-lossless"):
-        left = (
-            None
-            if word == "near-lossless"
-            else L.RX_NEAR_LOSSLESS_LEFT.search(low, max(0, p - 10), p)
-        )
-        if (word == "near-lossless" or left) and not L.RX_LOSSLESS_TERM.match(low, q):
-            # "near-lossless acceleration": a negligible loss
+        # "near-lossless acceleration", "nearly lossless accuracy": a negligible loss
+        near = word == "near-lossless"
+        left = None if near else L.RX_NEAR_LOSSLESS_LEFT.search(low, max(0, p - 10), p)
+        if (near or left) and not L.RX_LOSSLESS_TERM.match(low, q):
             h = L.RX_WORD_AFTER.match(low, q)
-            _add(
-                cues,
-                low,
-                "marginal",
-                left.start() if left else p,
-                h.end() if h else q,
-                p,
-                own_only=True,
-            )
+            start = left.start() if left else p
+            _add(cues, low, "marginal", start, h.end() if h else q, p, own_only=True)
     elif word == "superior":
         m = L.RX_SUPERIOR_SOTA.match(low, p)
         if m:  # "superior performance over state-of-the-art methods"

@@ -267,6 +267,7 @@ RX_SOTA_FWD = re.compile(
 )
 # the verbs of a result claimed ("achieves state-of-the-art", "obtains the best accuracy")
 _CLAIM_VERB = r"achiev\w*|attain\w*|obtain\w*|deliver\w*|reach\w*"
+_BUT_OURS = r"\b(?:while|whereas|but)\s+(?:our|we|ours)\b"  # "..., while our model ..."
 RX_SOTA_LEFT = re.compile(
     rf"\b(?:{_CLAIM_VERB}|set|sets|setting|establish\w*|"
     r"yield\w*|new|becom\w*|is|are|has|have|giv(?:e|es|ing)|produc\w*|demonstrat\w*|"
@@ -302,7 +303,7 @@ RX_TOP_COST_LEFT = re.compile(
 RX_TOP_COST_OTHERS_LEFT = re.compile(
     r"\bamong\s+(?:the\s+)?(?:baselines?|existing|prior|previous)\b"
 )
-RX_TOP_COST_OTHERS_RIGHT = re.compile(r"\b(?:while|whereas|but)\s+(?:our|we|ours)\b")
+RX_TOP_COST_OTHERS_RIGHT = re.compile(_BUT_OURS)
 # "near-lossless compression": a family of codecs, not a negligible loss
 RX_LOSSLESS_TERM = re.compile(
     r"\s+(?:image\s+|video\s+|audio\s+|data\s+|text\s+)?"
@@ -321,7 +322,7 @@ RX_TOP_LEFT = re.compile(rf"\b(?:{_CLAIM_VERB}|record\w*|gets?)\s+the\s+$")
 # a best-in-class claim about someone else: "among the baselines", "..., while our model ..."
 RX_TOP_OTHERS = re.compile(
     r"\bamong\s+(?:the\s+)?(?:baselines?|existing|prior|previous|other)\b|\bbaselines?\b"
-    r"|\b(?:while|whereas|but)\s+(?:our|we|ours)\b"
+    rf"|{_BUT_OURS}"
 )
 # "sets new benchmarks", "establishes a new benchmark in X": a best-in-class claim, as a new
 # state of the art (not "we introduce a new benchmark": a dataset); left of "benchmark(s)"

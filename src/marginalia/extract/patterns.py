@@ -281,9 +281,11 @@ ONLY_USE_END_RE = re.compile(
 # a share a method spends (an efficiency level): the verbs of use and cost only, not those of
 # what it keeps ("recovers 98% of the quality", "retains only 85% of the accuracy": performance)
 SPEND_END_RE = re.compile(
-    r"(?<![\w-])(?:(?:only|just|merely)\s+)?(?:requir(?:e|es|ed|ing)|needs?|needed|needing|"
-    r"us(?:e|es|ed|ing)|with|consum(?:e|es|ed|ing)|select(?:s|ed|ing)?|train(?:s|ed|ing)?\s+on)"
-    r"\s+(?:(?:only|just|merely|a\s+mere)\s+)?$",
+    r"(?<![\w-])(?:only|just|merely)\s+(?:requir(?:e|es|ed|ing)|needs?|needed|"
+    r"us(?:e|es|ed|ing)|consum(?:e|es|ed|ing)|select(?:s|ed|ing)?)\s+$"
+    r"|(?<![\w-])(?:requir(?:e|es|ed|ing)|needs?|needing|us(?:e|es|ed|ing)|with|"
+    r"consum(?:e|es|ed|ing)|select(?:s|ed|ing)?|train(?:s|ed|ing)?\s+on)"
+    r"\s+(?:only|just|merely|a\s+mere)\s+$",
     _I,
 )
 # after such a use: the share of any counted thing ("of tensor programs", "of 1,235,004 paired
