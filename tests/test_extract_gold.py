@@ -50,3 +50,16 @@ def test_issue_floors(extracted, data_dir, split):
     }
     below = {k: v for k, v in got.items() if v is None or v < FLOORS[k]}
     assert not below, (below, res["misses"], res["false_positives"])
+
+
+def test_embedded_performance_rows_linked_with_a_known_n(extracted):
+    """Issue 10: at least 26 of the embedded corpus's performance comparisons are linked to a
+    registry benchmark whose evaluated split has a known size (the power analysis needs n)."""
+    effects, _, registry = extracted
+    perf = effects[effects["aspect"] == "performance"]
+    sizes = [
+        registry.entries[canon].get("n") if (canon := registry.canonical(name)) else None
+        for name in perf["benchmark"].fillna("")
+    ]
+    known = sum(n is not None for n in sizes)
+    assert len(perf) >= 40 and known >= 26, (known, len(perf))

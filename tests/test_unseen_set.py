@@ -15,12 +15,13 @@ PARTS = (
     "development_d",
     "development_e",
     "development_f",
+    "development_g",
 )
 
 
 def _split(arxiv_id: str, part: str) -> str:
     """The part a paper belongs to: the hash rule for the first batch; the later batches
-    (development_b to development_f, collected after the freeze) are development whatever
+    (development_b to development_g, collected after the freeze) are development whatever
     their hash."""
     if part in (
         "development_b",
@@ -28,6 +29,7 @@ def _split(arxiv_id: str, part: str) -> str:
         "development_d",
         "development_e",
         "development_f",
+        "development_g",
     ):
         return part
     digit = int(hashlib.sha1(f"marginalia-unseen:{arxiv_id}".encode()).hexdigest()[0], 16)
