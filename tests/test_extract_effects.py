@@ -18,7 +18,7 @@ import pytest
 from marginalia import evaluate
 from marginalia.columns import EFFECTS, PAPERS
 from marginalia.extract import extract_corpus, extract_effects, gather_tables
-from marginalia.extract.effects import find_effects
+from marginalia.extract.effects import find_effects, unread_numbers
 from marginalia.extract.hedges import local_hedge
 from marginalia.extract.numbers import find_quantities
 from marginalia.registry import load_registry
@@ -1604,3 +1604,25 @@ def test_lower_is_better_levels_in_parentheses_after_improves():
 def test_methods_and_models_in_apposition_are_no_benchmarks(text, config_registry):
     found = benchmarks(text, config_registry)
     assert found and all(b == "" for _, b in found)
+
+
+def test_unread_numbers_are_the_candidates_outside_the_comparisons():
+    text = (
+        "We reach 71.2% accuracy on GSM8K, a 3.1% gain over the baseline. (2) In 2024 the "
+        "model had 7 layers, ran twice as fast as before, used 120 ms per query and scored "
+        "41.2 BLEU, down -0.4 from last year with 3×3 kernels; see https://x.com/a(5%)."
+    )
+    rows = find_effects(text)
+    spans = [(r["start"], r["end"]) for r in rows]
+    assert {r["span"] for r in rows} >= {"3.1%", "twice"}
+    unread = [text[a:b] for a, b in unread_numbers(text, spans)]
+    # levels, measures, scores and signed numbers are candidates (this "-0.4" is a change the
+    # rules do not read: what the marks are for); enumerators, years, counts, number words and
+    # numbers inside a URL are not, nor sizes written as products, nor anything overlapping a
+    # comparison's span
+    assert unread == ["71.2%", "120 ms", "41.2 BLEU", "-0.4"]
+    assert "5%" in [text[q.start : q.end] for q in find_quantities(text)]  # (read, in the URL)
+    assert unread_numbers("15% gain", [(1, 3)]) == []  # an overlap is enough
+    everything = [text[a:b] for a, b in unread_numbers(text, [])]
+    assert "3.1%" in everything and "twice" not in everything and "2024" not in everything
+    assert unread_numbers("", []) == []

@@ -76,6 +76,7 @@ class AbstractMarks(HTMLParser):
         self.text = ""
         self.ranges: dict[str, list[tuple[int, int]]] = {}
         self.cues: list[tuple[int, int, str]] = []
+        self.numbers: list[tuple[int, int]] = []  # numbers not read as comparisons
         self._stack: list[tuple[str, dict]] = []
 
     def handle_starttag(self, tag, attrs):
@@ -104,6 +105,8 @@ class AbstractMarks(HTMLParser):
                     self.ranges.setdefault(key, []).append((start, end))
             if tag == "mark" and "cue" in (a.get("class") or "").split():
                 self.cues.append((start, end, a.get("class") or ""))
+            if tag == "mark" and "num" in (a.get("class") or "").split():
+                self.numbers.append((start, end))
 
 
 def merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -704,6 +707,42 @@ def test_paper_card_says_how_many_runs_its_results_average(tmp_path, tables):
         "results averaged over 5 runs (“averaged over five seeds”: seed noise divided by 5)"
         in page.replace("<q>", "“").replace("</q>", "”")
     )
+
+
+def test_numbers_not_read_as_comparisons_are_marked_apart(tmp_path, tables):
+    t = copy(tables)
+    corpus = t["corpus"]
+    pid = t["effects"]["paper_id"].iloc[0]
+    i = corpus.index[corpus["paper_id"] == pid][0]
+    extra = " The base model reaches 55.5% accuracy in 2024 with 120 ms per query (see Table 2)."
+    corpus.loc[i, "abstract"] += extra
+    doc = render(tmp_path, t)
+    parser = AbstractMarks(card_of(doc, pid))
+    parser.feed(doc)
+    abstract = corpus.loc[i, "abstract"]
+    assert parser.text == abstract  # nothing lost or duplicated by the new marks
+    marked = [abstract[a:b] for a, b in merged(parser.numbers)]
+    assert marked == ["55.5%", "120 ms"]  # a level and a measure; not the year or "2"
+    effects = t["effects"][t["effects"]["paper_id"] == pid]
+    for a, b in parser.numbers:  # never inside an extracted comparison
+        assert not any(e.start < b and a < e.end for e in effects.itertuples())
+    card = doc[doc.index(f'id="{card_of(doc, pid)}"') :]
+    assert "· 2 other numbers not read as comparisons" in card[: card.index("</header>")]
+    assert 'title="a number not read as a comparison: a level, a setting or a share' in card
+    # one such number: the singular
+    corpus.loc[i, "abstract"] = corpus.loc[i, "abstract"].replace(" with 120 ms per query", "")
+    card = render(tmp_path / "one", t)
+    card = card[card.index(f'id="{card_of(card, pid)}"') :]
+    assert "· 1 other number not read as a comparison" in card[: card.index("</header>")]
+
+
+def test_a_number_inside_a_cue_keeps_the_cue_mark():
+    text = "It is only marginally higher (<4%) than before."
+    cue = (text.index("only"), text.index(")") + 1)
+    num = (text.index("4%"), text.index("4%") + 2)
+    out = str(highlight(text, [Span(*cue, "cue", "marginal", "c"), Span(*num, "number", "", "n")]))
+    assert '<mark class="cue cue-marginal num" title="n\n\nc">4%</mark>' in out
+    assert html.unescape(re.sub(r"<[^>]+>", "", out)) == text
 
 
 ROW = re.compile(

@@ -76,11 +76,9 @@ def effects_of_quantities(
     original = text
     text = tex_shadow(text)  # (find_quantities read the same shadow)
     clear_memos()
-    if "http" in text or "www." in text:
-        urls = _url_spans(text)
-        qs = [q for q in qs if not any(a <= q.start < b for a, b in urls)]
-        if not qs:
-            return []
+    qs = outside_urls(text, qs)
+    if not qs:
+        return []
     for q in qs:
         if not bare_hopeless(text, q):
             break
@@ -187,6 +185,39 @@ def effects_of_quantities(
         for r in rows:
             r["span"] = original[r["start"] : r["end"]]
     return rows
+
+
+def unread_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The numbers of ``text`` that could state a comparison but overlap none of ``spans``.
+
+    For the report's paper cards: the extracted comparisons are marked, and these show the
+    reader where else to look. A candidate is a percentage, a factor, a fraction or a number
+    with a unit (a score abbreviation or a measure: "41.2 BLEU", "120 ms"), or a signed bare
+    number, outside a URL; enumerators ("(1)"), years, number words ("twice"), bare counts and
+    sizes written as products ("3×3", "256x256") are left out. Returns ``(start, end)`` offsets
+    of ``text``, in order.
+    """
+    if not text:
+        return []
+    out = []
+    for q in outside_urls(tex_shadow(text), find_quantities(text)):
+        if q.kind == "word" or (q.family == BARE and not q.sign):
+            continue
+        if q.family == RATIO and text[q.end : q.end + 1].isdigit():
+            continue  # "3×3 convolutions": a size, not a factor
+        if any(a < q.end and q.start < b for a, b in spans):
+            continue
+        out.append((q.start, q.end))
+    return out
+
+
+def outside_urls(text: str, qs: list[Quantity]) -> list[Quantity]:
+    """The quantities of ``qs`` that do not start inside a URL of ``text`` (the TeX shadow the
+    quantities were read from)."""
+    if "http" not in text and "www." not in text:
+        return qs
+    urls = _url_spans(text)
+    return [q for q in qs if not any(a <= q.start < b for a, b in urls)]
 
 
 def _url_spans(text: str) -> list[tuple[int, int]]:

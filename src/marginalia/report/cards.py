@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from marginalia.extract.effects import unread_numbers
 from marginalia.report.highlight import Span, highlight, locate
 from marginalia.report.load import Inputs
 from marginalia.report.rows import FLAGS
@@ -46,6 +47,12 @@ def _effect_tooltip(row: dict) -> str:
 
 
 _SENTENCE_END = re.compile(r"[.!?]\s")
+
+#: the tooltip of a number that was not read as a comparison
+UNREAD_TITLE = (
+    "a number not read as a comparison: a level, a setting or a share, or a comparison the "
+    "extractor missed"
+)
 
 
 def _nearest(textv: str, needle: str, start: int, end: int) -> tuple[int, int] | None:
@@ -120,6 +127,9 @@ def paper_cards(inp: Inputs, rows: list[dict], limit: int | None = None) -> tupl
                 if hit:
                     title = f"hedge cue of a comparison ({row['hedge_local']}): “{cue}”"
                     spans.append(Span(*hit, "cue", row["hedge_local"], title))
+        effect_spans = [(sp.start, sp.end) for sp in spans if sp.kind == "effect"]
+        unread = unread_numbers(abstract, effect_spans)
+        spans.extend(Span(a, b, "number", "", UNREAD_TITLE) for a, b in unread)
         cue_list = json_list(h.get("hedge_spans"))
         cues_missing = []
         for cue in cue_list:
@@ -153,6 +163,7 @@ def paper_cards(inp: Inputs, rows: list[dict], limit: int | None = None) -> tupl
                 "n_seeds": integer(h.get("n_seeds")),
                 "n_seeds_span": text(h.get("n_seeds_span"), strip=False),
                 "n_effects": len(effs),
+                "n_unread": len(unread),
                 "effects": effs,
                 "warnings": warnings,
             }

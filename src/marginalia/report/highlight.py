@@ -21,9 +21,10 @@ __all__ = ["Span", "segments", "highlight", "locate"]
 class Span:
     """A highlighted range ``text[start:end]``.
 
-    kind: ``effect`` (an extracted comparison) or ``cue`` (a hedge cue).
+    kind: ``effect`` (an extracted comparison), ``cue`` (a hedge cue) or ``number`` (a number
+    that was not read as a comparison).
     key: for effects, the id of the table row the mark links to; for cues, the hedge class
-    (``marginal``, ``strong`` or ``paper``) that styles it.
+    (``marginal``, ``strong`` or ``paper``) that styles it; unused for numbers.
     title: the tooltip (plain text; escaped when rendered).
     """
 
@@ -60,17 +61,20 @@ def highlight(text: str, spans: list[Span]) -> Markup:
     Effect segments become ``<a class="eff" href="#row"><mark ...>text</mark></a>`` (linking to
     the first covering comparison, the tooltip listing all of them); cue-only segments become
     ``<mark class="cue ...">``. A segment inside both is an effect mark with the cue's classes.
+    Segments of a number that is no comparison get the class ``num`` (with a cue's classes when
+    a cue covers them too); inside an effect they are part of the effect's mark.
     """
     parts: list[str] = []
     for a, b, cover in segments(len(text), spans):
         piece = escape(visible_controls(text[a:b]))
         effects = [s for s in cover if s.kind == "effect"]
         cues = [s for s in cover if s.kind == "cue"]
+        numbers = [] if effects else [s for s in cover if s.kind == "number"]
         if not cover:
             parts.append(str(piece))
             continue
-        cue_classes = [f"cue cue-{s.key}" for s in cues]
-        title = visible_controls("\n\n".join(_unique([s.title for s in effects + cues])))
+        cue_classes = [f"cue cue-{s.key}" for s in cues] + ["num"] * bool(numbers)
+        title = visible_controls("\n\n".join(_unique([s.title for s in effects + numbers + cues])))
         if effects:
             classes = ["eff"] + (["multi"] if len(effects) > 1 else []) + cue_classes
             parts.append(
