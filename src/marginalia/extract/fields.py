@@ -54,8 +54,10 @@ from marginalia.extract.patterns import (
     MORE_COUNT_RIGHT_RE,
     NAMED_RE,
     NO_OBJECT_RE,
+    NP_BREAK_RE,
     OTHERS_RE,
     OUTPERFORM_BY_RE,
+    OWN_LEAD_RE,
     PARENS_RE,
     PARTICLE_END_RE,
     PASSIVE_ENDS,
@@ -66,6 +68,7 @@ from marginalia.extract.patterns import (
     QUAL_OR_END_RE,
     QUAL_THAN_RE,
     REDUCTION_RIGHT_RE,
+    RELATIVE_CHANGE_RE,
     RELATIVE_RE,
     RELATIVE_RIGHT_RE,
     RESPECTIVELY_RE,
@@ -488,7 +491,11 @@ def _scale(doc: Doc, e: Effect, unit: str) -> str:
         if ABSOLUTE_RE.search(near_right[:20]) or ABSOLUTE_RE.search(own_left):
             e.extra["scale_marked"] = True
             return "absolute"
-        if RELATIVE_RE.search(near_right[:20]) or RELATIVE_RE.search(own_left[-40:]):
+        if (
+            RELATIVE_RE.search(near_right[:20])
+            or RELATIVE_RE.search(own_left[-40:])
+            or RELATIVE_CHANGE_RE.search(own_left)
+        ):
             e.extra["scale_marked"] = True
             return "relative"
     prev = e.extra.get("prev")
@@ -616,8 +623,15 @@ def _others_subject(doc: Doc, e: Effect) -> bool:
     if FIRST_PERSON_RE.search(after) or RESPECTIVELY_RE.search(after):
         return False
     if last.group("rel"):
-        # "..., Depth Anything, which requires ...": a named method without numbers
+        # "..., Depth Anything, which requires ...": a named method without numbers (not the
+        # authors' own: "We show that the proposed RE, which was trained ..., improves ...")
         lead = left[: last.start()]
         lead = lead[lead.rfind(",") + 1 :]
+        # the noun phrase the clause is about: after the last "with", "than", "of", ...
+        np_start = 0
+        for m in NP_BREAK_RE.finditer(lead):
+            np_start = m.end()
+        if FIRST_PERSON_RE.search(lead, np_start) or OWN_LEAD_RE.search(lead, np_start):
+            return False
         return bool(NAMED_RE.search(lead[1:])) and not any(ch.isdigit() for ch in lead)
     return bool(BASELINE_WORD_RE.search(after[:60]))

@@ -83,6 +83,11 @@ METRIC_WORDS: dict[str, Metric] = {
         "meteor cider spice chrf chrf++ comet bertscore", "text similarity score", PERF, False
     ),
     **_entries("em", "exact match", PERF, False),
+    # speech and audio quality (signal-to-noise ratios in dB, opinion scores on 1-5 scales)
+    **_entries("snr si-snr sisnr si-sdr sisdr", "SNR", PERF, False),
+    **_entries("pesq", "PESQ", PERF, False),
+    **_entries("mos dnsmos", "MOS", PERF, False),
+    **_entries("fad", "FAD", PERF, True),
     **_entries("map ap", "mAP", PERF, False),
     **_entries("auc auroc auprc", "AUC", PERF, False),
     **_entries("iou miou", "IoU", PERF, False),
@@ -214,6 +219,10 @@ def _lookup(word: str, nxt: str | None) -> tuple[Metric, int] | None:
             return pair, 2
     hit = METRIC_WORDS.get(word)
     if hit is not None:
+        if nxt in _NOT_METRIC_AFTER.get(word, ()):
+            return None
+        if nxt in ("score", "scores") and hit[0] not in ("score", "") and hit[1] == PERF:
+            return hit, 2  # "FAD score", "MOS scores": the metric, not a generic score
         return hit, 1
     if "@" in word or "_" in word:
         for prefix, metric in _METRIC_PREFIXES:
@@ -239,9 +248,50 @@ def _lower_words(rx: re.Pattern[str], text: str) -> list[str]:
     return [m.group(0).lower() for m in rx.finditer(text)]
 
 
+#: words after which a metric abbreviation means something else
+_NOT_METRIC_AFTER = {
+    # "MOS transistors": metal-oxide-semiconductor
+    "mos": frozenset(
+        [
+            "circuit",
+            "circuits",
+            "transistor",
+            "transistors",
+            "device",
+            "devices",
+            "capacitor",
+            "capacitors",
+            "fet",
+            "fets",
+            "structure",
+            "structures",
+            "technology",
+        ]
+    ),
+    # "the SNR loss is reduced by 40%": a loss of SNR, lower is better
+    "snr": frozenset(("loss", "losses", "degradation", "degradations", "penalty", "drop", "drops")),
+}
+#: aggregates written before a metric with a hyphen: "average-WER", "macro-F1"
+_AGGREGATE_HEADS = frozenset(
+    ("average", "avg", "mean", "median", "overall", "total", "macro", "micro", "weighted")
+)
+
+
+def _dehyphen(word: str) -> str:
+    """``word``, or the metric it ends in after an aggregate and a hyphen ("average-wer")."""
+    head, dash, tail = word.rpartition("-")
+    if dash and head in _AGGREGATE_HEADS:
+        hit = METRIC_WORDS.get(tail)
+        if hit is not None and hit[1] == PERF and hit[0]:
+            return tail
+    return word
+
+
 def _metric_names(text: str) -> list[Metric]:
     """The metrics of :func:`find_metrics`, without offsets."""
     words = _lower_words(TOKEN_RE, text)
+    if "-" in text:
+        words = [_dehyphen(w) for w in words]
     if "@" not in text and "_" not in text and _FIRST_WORDS.isdisjoint(words):
         return []
     out: list[Metric] = []
@@ -268,10 +318,11 @@ def find_metrics(text: str) -> list[tuple[int, Metric]]:
     if (
         "@" not in text
         and "_" not in text
+        and "-" not in text
         and _FIRST_WORDS.isdisjoint(_lower_words(TOKEN_RE, text))
     ):
         return []
-    toks = [(m.start(), m.group(0).lower().rstrip("'")) for m in TOKEN_RE.finditer(text)]
+    toks = [(m.start(), _dehyphen(m.group(0).lower().rstrip("'"))) for m in TOKEN_RE.finditer(text)]
     out: list[tuple[int, Metric]] = []
     i = 0
     n = len(toks)

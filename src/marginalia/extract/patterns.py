@@ -195,6 +195,7 @@ MORE_COUNT_RIGHT_RE = re.compile(r"\s*(?:more|fewer)\s+(?![a-z]+ly\b)[a-z]{3,}s\
 # performance metrics that are not percentages: a % change of them is relative
 UNBOUNDED_METRICS = (
     frozenset(("FID", "FVD", "LPIPS", "perplexity", "regret", "reward", "emissions", "error"))
+    | frozenset(("SNR", "PESQ", "MOS", "FAD"))  # dB, and scores on 1-4.5 and 1-5 scales
     | ONLINE_METRIC_NAMES
 )
 BARE_LIST_RE = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or)\s*", _I)
@@ -479,6 +480,16 @@ ABSOLUTE_RE = re.compile(
 # "relative" right after the number, also "39.2% relative to the baseline"
 RELATIVE_RIGHT_RE = re.compile(r"^\)?\s*relative(?:ly)?\b(?!\s+(?:cheap|simple|small|easy))", _I)
 RELATIVE_RE = re.compile(r"\brelative(?:ly)?\b(?!\s+(?:to|cheap|simple|small|easy))", _I)
+# "relative word-level diarization error rate (WDER) reductions of 15-30%": "relative" on the
+# change noun whose amount the number is, across the metric's name
+RELATIVE_CHANGE_RE = re.compile(
+    r"\brelative\s+(?:(?!(?:a|an|the|of|in|on|to|at|with|for|by|and|or|we|our|it|its|this|that|"
+    r"is|are|was|were|yields?|gives?|shows?|leads?|results?|brings?|achieves?|provides?|see)\b)"
+    r"[^\s,;:.]+\s+){0,6}?(?:reduction|improvement|gain|increase|decrease|drop|degradation)s?"
+    r"\s+(?:of|by)\s+(?:(?:up\s+to|about|around|approximately|nearly|over|more\s+than)\s+|"
+    r"~\s*)?$",
+    _I,
+)
 ADVERSE_RE = re.compile(
     r"\b(?:affect\w*|hurt\w*|harm\w*|cost\s+of|expense\s+of|sacrific\w*|penalt\w*|overhead\w*|"
     r"compromis\w*|impair\w*|at\s+the\s+cost|trade-?off)\b",
@@ -502,6 +513,13 @@ RESPECTIVELY_RE = re.compile(r"\brespectively\b", _I)
 OTHERS_RE = re.compile(r"(?P<rel>,\s*(?:which|who)\b)|\b(?:whereas|unlike)\b", _I)
 FIRST_PERSON_RE = re.compile(r"\b(?:we|our|ours|us|this\s+(?:paper|work|method|approach))\b", _I)
 NAMED_RE = re.compile(r"\b[A-Z][\w-]*")
+# the noun phrase before ", which" starts after these ("we compare X with <SimCLR>, which")
+NP_BREAK_RE = re.compile(
+    r"\b(?:with|against|than|of|to|versus|vs|over|like|from|and|or|as|that|whereas|unlike)\b",
+    _I,
+)
+# the noun phrase is the authors' own method: "the proposed RE" (not "the previously proposed")
+OWN_LEAD_RE = re.compile(r"\b(?:the|our)\s+(?:newly\s+)?(?:proposed|presented|introduced)\b", _I)
 BASELINE_WORD_RE = re.compile(
     r"\b(?:prior|previous|existing|baselines?|competitors?|other|conventional|standard|"
     r"traditional|state-of-the-art|SOTA|they|it|its|their)\b",
