@@ -252,22 +252,11 @@ def _lower_words(rx: re.Pattern[str], text: str) -> list[str]:
 _NOT_METRIC_AFTER = {
     # "MOS transistors": metal-oxide-semiconductor
     "mos": frozenset(
-        [
-            "circuit",
-            "circuits",
-            "transistor",
-            "transistors",
-            "device",
-            "devices",
-            "capacitor",
-            "capacitors",
-            "fet",
-            "fets",
-            "structure",
-            "structures",
-            "technology",
-        ]
-    ),
+        w + s
+        for w in ("circuit", "transistor", "device", "capacitor", "fet", "structure")
+        for s in ("", "s")
+    )
+    | {"technology"},
     # "the SNR loss is reduced by 40%": a loss of SNR, lower is better
     "snr": frozenset(("loss", "losses", "degradation", "degradations", "penalty", "drop", "drops")),
 }
@@ -287,11 +276,15 @@ def _dehyphen(word: str) -> str:
     return word
 
 
+def _metric_words(text: str) -> list[str]:
+    """The lower-case tokens of ``text``, each "average-wer" read as "wer"."""
+    words = _lower_words(TOKEN_RE, text)
+    return [_dehyphen(w) for w in words] if "-" in text else words
+
+
 def _metric_names(text: str) -> list[Metric]:
     """The metrics of :func:`find_metrics`, without offsets."""
-    words = _lower_words(TOKEN_RE, text)
-    if "-" in text:
-        words = [_dehyphen(w) for w in words]
+    words = _metric_words(text)
     if "@" not in text and "_" not in text and _FIRST_WORDS.isdisjoint(words):
         return []
     out: list[Metric] = []
@@ -315,12 +308,7 @@ def _metric_names(text: str) -> list[Metric]:
 
 def find_metrics(text: str) -> list[tuple[int, Metric]]:
     """Metric mentions of a short text: ``(start offset, (name, aspect, lower_is_better))``."""
-    if (
-        "@" not in text
-        and "_" not in text
-        and "-" not in text
-        and _FIRST_WORDS.isdisjoint(_lower_words(TOKEN_RE, text))
-    ):
+    if "@" not in text and "_" not in text and _FIRST_WORDS.isdisjoint(_metric_words(text)):
         return []
     toks = [(m.start(), _dehyphen(m.group(0).lower().rstrip("'"))) for m in TOKEN_RE.finditer(text)]
     out: list[tuple[int, Metric]] = []
